@@ -1,0 +1,3 @@
+"""dmer-tips: gentle desktop reminders for parents living with D-MER."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from dmer_tips.cli import main
+
+raise SystemExit(main())

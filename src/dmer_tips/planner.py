@@ -1,0 +1,155 @@
+"""Which reminder is due next: the one scheduling calculation shared by `run`, `preview` and `next`.
+
+Pure functions of the tip bank, the saved progress and `now`; nothing here reads a clock or sleeps.
+All arithmetic is done in UTC, and slots are built from local wall-clock times, so a reminder at 09:00
+stays at 09:00 across a DST change, a time that does not exist on a spring-forward day moves to just
+after the gap, and a time that happens twice on a fall-back day is used once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any
+
+from dmer_tips.model import Category, Schedule, TipBank
+from dmer_tips.timespec import clock_of
+
+UTC = timezone.utc
+_SEARCH_DAYS = 15  # a weekly schedule always has a slot within this many days
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder of `category` for its `slot` (the scheduled time), to be sent `at` (both UTC)."""
+
+    category: str
+    slot: datetime
+    at: datetime
+
+
+@dataclass
+class PlanState:
+    """Progress through the schedules: the last slot dealt with per category, and today's sending."""
+
+    cursors: dict[str, datetime] = field(default_factory=dict)
+    last_sent: datetime | None = None
+    sent_day: date | None = None
+    sent_count: int = 0
+
+    def adopt(self, bank: TipBank, now: datetime) -> None:
+        """Start new categories from `now` (no backlog on first sight) and forget removed ones."""
+        names = {c.name for c in bank.categories}
+        self.cursors = {name: at for name, at in self.cursors.items() if name in names}
+        for name in names - self.cursors.keys():
+            self.cursors[name] = now.astimezone(UTC)
+
+    def sent_on(self, day: date) -> int:
+        return self.sent_count if day == self.sent_day else 0
+
+    def record(self, due: Due, local_day: date) -> None:
+        self.cursors[due.category] = due.slot
+        self.last_sent = due.at
+        self.sent_count = self.sent_on(local_day) + 1
+        self.sent_day = local_day
+
+    def shift(self, delta: timedelta) -> None:
+        """The wall clock was stepped by `delta` without time passing: move what we remember with it."""
+        self.cursors = {name: at + delta for name, at in self.cursors.items()}
+        if self.last_sent is not None:
+            self.last_sent += delta
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cursors": {name: at.isoformat() for name, at in self.cursors.items()},
+            "last_sent": self.last_sent.isoformat() if self.last_sent else None,
+            "sent_day": self.sent_day.isoformat() if self.sent_day else None,
+            "sent_count": self.sent_count,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlanState:
+        last, day = data.get("last_sent"), data.get("sent_day")
+        return cls(
+            {str(n): datetime.fromisoformat(at) for n, at in data.get("cursors", {}).items()},
+            datetime.fromisoformat(last) if last else None,
+            date.fromisoformat(day) if day else None,
+            int(data.get("sent_count", 0)),
+        )
+
+
+class Planner:
+    """Applies a bank's schedules and its global rules (quiet hours, gap, daily maximum, grace)."""
+
+    def __init__(self, bank: TipBank, zone: tzinfo, seed: int) -> None:
+        self.bank = bank
+        self.zone = zone
+        self.seed = seed
+
+    def next_due(self, state: PlanState, now: datetime) -> Due | None:
+        """The earliest reminder that may be sent at or after `now`; ties go to the category listed first."""
+        candidates = [due for due in self.next_per_category(state, now).values() if due is not None]
+        return min(candidates, key=lambda due: due.at, default=None)
+
+    def next_per_category(self, state: PlanState, now: datetime) -> dict[str, Due | None]:
+        """For each category, when its next reminder would go out if no other category got there first."""
+        floor = now.astimezone(UTC)
+        if state.last_sent is not None:
+            floor = max(floor, state.last_sent + self.bank.settings.min_gap)
+        return {c.name: self._candidate(c, state, floor, now) for c in self.bank.categories}
+
+    def _candidate(self, category: Category, state: PlanState, floor: datetime, now: datetime) -> Due | None:
+        settings = self.bank.settings
+        slots = self.slots_after(category.schedule, state.cursors.get(category.name, now))
+        horizon = floor + timedelta(days=_SEARCH_DAYS)
+        slot = next(slots)
+        for following in slots:
+            when, following_when = self._jittered(category, slot), self._jittered(category, following)
+            at = max(when, floor)
+            if when > horizon:
+                return None
+            local = at.astimezone(self.zone)
+            passed_over = (
+                following_when <= at  # a later slot is due too: only the newest counts, never a backlog
+                or at - when > settings.grace
+                or (settings.quiet_hours is not None and settings.quiet_hours.contains(local.time()))
+                or state.sent_on(local.date()) >= settings.daily_max
+            )
+            if not passed_over:
+                return Due(category.name, slot, at)
+            slot = following
+        return None  # pragma: no cover - slots_after never ends
+
+    def slots_after(self, schedule: Schedule, after: datetime) -> Iterator[datetime]:
+        """The schedule's slots strictly after `after`, in order, as UTC instants, without end."""
+        after = after.astimezone(UTC)
+        day = after.astimezone(self.zone).date() - timedelta(days=1)
+        seconds = schedule.seconds_on_a_day()
+        while True:
+            if day.weekday() in schedule.days:
+                # A wall time can sit an hour away from its instant around DST; start a little early.
+                start_s = after.astimezone(self.zone).hour * 3600 - 7200 if day == after.astimezone(self.zone).date() else 0
+                instants = sorted({self._instant(day, s) for s in seconds[bisect.bisect_left(seconds, start_s):]})
+                yield from (at for at in instants if at > after)
+                if instants:
+                    after = max(after, instants[-1])
+            day += timedelta(days=1)
+
+    def _instant(self, day: date, second_of_day: int) -> datetime:
+        wall = datetime.combine(day, clock_of(second_of_day), tzinfo=self.zone)
+        # fold=0 picks the first of a repeated wall time; a missing one converts to just after the gap.
+        return wall.astimezone(UTC)
+
+    def _jittered(self, category: Category, slot: datetime) -> datetime:
+        """The slot moved by its own jitter: the same offset every time the same slot is planned."""
+        spread = int(category.schedule.jitter.total_seconds())
+        if not spread:
+            return slot
+        offset = random.Random(f"{self.seed}:{category.name}:{slot.isoformat()}").randint(-spread, spread)
+        return slot + timedelta(seconds=offset)
+
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.zone)

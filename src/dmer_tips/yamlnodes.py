@@ -1,0 +1,194 @@
+"""Read YAML into located nodes: the only place the project parses YAML.
+
+We compose nodes from parser events ourselves instead of calling `yaml.load`, so that every value keeps
+its line and column, aliases are refused where they stand (an alias bomb never expands), duplicate keys
+are caught instead of silently keeping the last, and absurd nesting stops early instead of recursing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import yaml
+from yaml.resolver import Resolver
+
+try:
+    _Loader: type = yaml.CSafeLoader  # libyaml: several times faster than the pure-Python parser
+except AttributeError:  # pragma: no cover - wheels without libyaml
+    _Loader = yaml.SafeLoader
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+_SCALAR_TAGS = {STR, INT, FLOAT, BOOL, NULL}
+_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based line and column in the file."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Scalar:
+    text: str
+    tag: str
+    mark: Mark
+
+
+@dataclass
+class Sequence:
+    items: list[Node]
+    mark: Mark
+
+
+@dataclass
+class Mapping:
+    """Keys are the keys' raw text, so `on:` stays the word "on" rather than YAML 1.1's True."""
+
+    entries: dict[str, tuple[Scalar, Node]]
+    mark: Mark
+
+
+Node = Union[Scalar, Sequence, Mapping]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found while reading, before the path is known."""
+
+    mark: Mark
+    what: str
+    fix: str
+
+
+@dataclass
+class Composed:
+    root: Node | None
+    issues: list[Issue] = field(default_factory=list)
+
+
+class FatalYaml(Exception):
+    """Reading cannot go on; carries the issues found so far plus the fatal one."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__(issues[-1].what)
+
+
+def _mark(event_mark: yaml.Mark) -> Mark:
+    return Mark(event_mark.line + 1, event_mark.column + 1)
+
+
+class _Builder:
+    """Turns a stream of events into one document's node tree."""
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.stack: list[tuple[Mapping | Sequence, list[Scalar | None]]] = []
+        self.root: Node | None = None
+        self.documents = 0
+        self.issues: list[Issue] = []
+        self._resolver = Resolver()
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents == 2:
+                self.issues.append(
+                    Issue(_mark(event.start_mark), "a second YAML document starts here", "keep everything in one document: remove the `---` line")
+                )
+        elif isinstance(event, yaml.ScalarEvent):
+            self._attach(Scalar(event.value, self._scalar_tag(event), _mark(event.start_mark)))
+        elif isinstance(event, yaml.AliasEvent):
+            self.issues.append(
+                Issue(_mark(event.start_mark), f"aliases (*{event.anchor}) are not allowed", "write the value out in full")
+            )
+            self._attach(Scalar("", NULL, _mark(event.start_mark)))
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self._open(event)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self._attach(self.stack.pop()[0])
+
+    def _scalar_tag(self, event: yaml.ScalarEvent) -> str:
+        if event.tag in (None, "!"):
+            return self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if event.tag not in _SCALAR_TAGS:
+            self.issues.append(
+                Issue(_mark(event.start_mark), f"the tag {event.tag} is not allowed", "remove the tag and write plain text")
+            )
+        return str(event.tag)
+
+    def _open(self, event: yaml.CollectionStartEvent) -> None:
+        mark = _mark(event.start_mark)
+        if event.tag not in _COLLECTION_TAGS:
+            self.issues.append(Issue(mark, f"the tag {event.tag} is not allowed", "remove the tag"))
+        if len(self.stack) >= self.max_depth:
+            fix = "a tip bank needs only a few levels; check the indentation and brackets"
+            raise FatalYaml([*self.issues, Issue(mark, f"nesting is deeper than {self.max_depth} levels", fix)])
+        container: Mapping | Sequence = (
+            Mapping({}, mark) if isinstance(event, yaml.MappingStartEvent) else Sequence([], mark)
+        )
+        self.stack.append((container, [None]))
+
+    def _attach(self, node: Node) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        container, pending_key = self.stack[-1]
+        if isinstance(container, Sequence):
+            container.items.append(node)
+        elif pending_key[0] is None:
+            pending_key[0] = self._as_key(node)
+        else:
+            self._add_entry(container, pending_key[0], node)
+            pending_key[0] = None
+
+    def _as_key(self, node: Node) -> Scalar:
+        if isinstance(node, Scalar):
+            return node
+        self.issues.append(Issue(node.mark, "a key must be plain text", "write a simple name before the colon"))
+        return Scalar(f"<invalid key at line {node.mark.line}>", STR, node.mark)
+
+    def _add_entry(self, mapping: Mapping, key: Scalar, value: Node) -> None:
+        first = mapping.entries.get(key.text)
+        if first is not None:
+            self.issues.append(
+                Issue(key.mark, f'duplicate key "{key.text}" (first at line {first[0].mark.line})', "remove one of them")
+            )
+            return
+        mapping.entries[key.text] = (key, value)
+
+
+def compose(text: str, *, max_depth: int) -> Composed:
+    """Compose one YAML document into located nodes; raises FatalYaml on syntax errors or absurd nesting."""
+    builder = _Builder(max_depth)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as error:
+        raise FatalYaml([*builder.issues, _syntax_issue(error)]) from None
+    return Composed(builder.root, builder.issues)
+
+
+def _syntax_issue(error: yaml.MarkedYAMLError) -> Issue:
+    mark = error.problem_mark or error.context_mark
+    problem = error.problem or "the file cannot be read as YAML"
+    where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+    return Issue(where, f"YAML syntax error: {problem}", _syntax_hint(problem))
+
+
+def _syntax_hint(problem: str) -> str:
+    if "\\t" in problem or "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return 'put text that contains ": " in quotes'
+    if "expected <block end>" in problem or "did not find expected" in problem:
+        return "check that this line is indented like its neighbours and that quotes and brackets are closed"
+    return "check the indentation and quotes on this line and the one before"
