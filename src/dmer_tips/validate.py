@@ -12,7 +12,7 @@ from typing import TypeVar
 from dmer_tips.errors import Problem
 from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Settings, Source, Tip, TipBank
 from dmer_tips.timespec import DailyWindow, SpecError, parse_clock, parse_duration, parse_weekdays, parse_window
-from dmer_tips.yamlnodes import BOOL, INT, NULL, STR, Mapping, Node, Scalar, Sequence
+from dmer_tips.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
 
 T = TypeVar("T")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -42,6 +42,8 @@ class Checker:
         self.problems: list[Problem] = []
 
     def problem(self, node: Node | Scalar, what: str, fix: str) -> None:
+        if isinstance(node, Scalar) and node.tag == UNUSABLE:
+            return  # already reported where it was read
         self.problems.append(Problem(self.path, node.mark.line, node.mark.column, what, fix))
 
     def mapping(self, node: Node, where: str, keys: dict[str, bool] | None = None) -> Mapping | None:

@@ -23,6 +23,7 @@ INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
 BOOL = "tag:yaml.org,2002:bool"
 NULL = "tag:yaml.org,2002:null"
+UNUSABLE = "!unusable"  # stands in for an alias or a forbidden tag, already reported
 _SCALAR_TAGS = {STR, INT, FLOAT, BOOL, NULL}
 _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
@@ -94,23 +95,25 @@ class _Builder:
         self.stack: list[tuple[Mapping | Sequence, list[Scalar | None]]] = []
         self.root: Node | None = None
         self.documents = 0
+        self.finished = False
         self.issues: list[Issue] = []
         self._resolver = Resolver()
 
     def feed(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents == 2:
-                self.issues.append(
-                    Issue(_mark(event.start_mark), "a second YAML document starts here", "keep everything in one document: remove the `---` line")
-                )
+        if self.finished:
+            return
+        if isinstance(event, yaml.DocumentStartEvent) and self.root is not None:
+            self.finished = True
+            self.issues.append(
+                Issue(_mark(event.start_mark), "a second YAML document starts here", "keep everything in one document: remove the `---` line")
+            )
         elif isinstance(event, yaml.ScalarEvent):
             self._attach(Scalar(event.value, self._scalar_tag(event), _mark(event.start_mark)))
         elif isinstance(event, yaml.AliasEvent):
             self.issues.append(
                 Issue(_mark(event.start_mark), f"aliases (*{event.anchor}) are not allowed", "write the value out in full")
             )
-            self._attach(Scalar("", NULL, _mark(event.start_mark)))
+            self._attach(Scalar("", UNUSABLE, _mark(event.start_mark)))
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             self._open(event)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -123,6 +126,7 @@ class _Builder:
             self.issues.append(
                 Issue(_mark(event.start_mark), f"the tag {event.tag} is not allowed", "remove the tag and write plain text")
             )
+            return UNUSABLE
         return str(event.tag)
 
     def _open(self, event: yaml.CollectionStartEvent) -> None:
@@ -173,19 +177,22 @@ def compose(text: str, *, max_depth: int) -> Composed:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
-        raise FatalYaml([*builder.issues, _syntax_issue(error)]) from None
+        raise FatalYaml([*builder.issues, _syntax_issue(error, text)]) from None
     return Composed(builder.root, builder.issues)
 
 
-def _syntax_issue(error: yaml.MarkedYAMLError) -> Issue:
+def _syntax_issue(error: yaml.MarkedYAMLError, text: str) -> Issue:
     mark = error.problem_mark or error.context_mark
     problem = error.problem or "the file cannot be read as YAML"
     where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
-    return Issue(where, f"YAML syntax error: {problem}", _syntax_hint(problem))
+    lines = text.splitlines()
+    line = lines[where.line - 1] if where.line <= len(lines) else ""
+    found_tab = "\t" in line[: where.column]
+    return Issue(where, f"YAML syntax error: {problem}", _syntax_hint(problem, found_tab))
 
 
-def _syntax_hint(problem: str) -> str:
-    if "\\t" in problem or "tab" in problem:
+def _syntax_hint(problem: str, found_tab: bool) -> str:
+    if found_tab:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return 'put text that contains ": " in quotes'
