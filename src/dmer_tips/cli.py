@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from dmer_tips.errors import DmerTipsError, TipBankError
 if TYPE_CHECKING:
     from dmer_tips.model import TipBank
     from dmer_tips.paths import AppPaths, TipsFile
+    from dmer_tips.reminders import Reminders
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -50,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dmer-tips {__version__}")
     parser.set_defaults(handler=lambda _: _no_command(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for add in (_add_check, _add_tips, _add_tip, _add_edit, _add_where):
+    for add in (_add_run, _add_preview, _add_next, _add_check, _add_tips, _add_tip, _add_edit, _add_where):
         add(commands)
     return parser
 
@@ -72,6 +74,61 @@ def _tips_option(parser: argparse.ArgumentParser) -> None:
 def _no_command(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return EXIT_USAGE
+
+
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "run", "Run the reminder service in the foreground (stop with Ctrl-C or SIGTERM).", "dmer-tips run --tips ~/my-tips.yaml", _cmd_run)
+    sub.add_argument("-v", "--verbose", action="store_true", help="also print debug logging on stderr")
+    _tips_option(sub)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from dmer_tips.logsetup import configure_logging
+    from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
+    from dmer_tips.service import Service, ServiceConfig
+    from dmer_tips.state import StateFile
+
+    paths = _paths()
+    configure_logging(paths.log_dir, args.verbose)
+    config = ServiceConfig(_tips_file(args.tips).path, StateFile(paths.state_file), _local_zone())
+    return Service(config, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), sys.stdout).run()
+
+
+def _add_preview(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "preview", "Show exactly what the service would send, and when.", "dmer-tips preview --days 7 --seed 1", _cmd_preview)
+    sub.add_argument("--days", type=_positive_int, default=7, metavar="N", help="how many days ahead (default 7)")
+    sub.add_argument("--start", type=_iso_time, metavar="ISO", help="start time, e.g. 2026-12-01T08:00 (default: now)")
+    sub.add_argument("--seed", type=int, metavar="N", help="start from a fresh rotation with this seed (default: your saved one)")
+    sub.add_argument("--json", action="store_true", help="print JSON")
+    _tips_option(sub)
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from dmer_tips.views import timeline_json, timeline_text
+
+    zone = _local_zone()
+    start = (args.start.replace(tzinfo=zone) if args.start and args.start.tzinfo is None else args.start) or _now()
+    reminders = _reminders(args.tips, args.seed, start)
+    sent = reminders.timeline(start, start + timedelta(days=args.days))
+    print(timeline_json(sent) if args.json else timeline_text(sent))
+    return EXIT_OK
+
+
+def _add_next(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "next", "Show when each category's next reminder is due.", "dmer-tips next --json", _cmd_next)
+    sub.add_argument("--json", action="store_true", help="print JSON")
+    _tips_option(sub)
+
+
+def _cmd_next(args: argparse.Namespace) -> int:
+    from dmer_tips.views import upcoming_json, upcoming_text
+
+    now = _now()
+    upcoming = _reminders(args.tips, None, now).upcoming(now)
+    print(upcoming_json(upcoming, _local_zone()) if args.json else upcoming_text(upcoming, _local_zone(), now))
+    return EXIT_OK
 
 
 def _add_check(commands: argparse._SubParsersAction) -> None:
@@ -153,6 +210,41 @@ def _cmd_where(args: argparse.Namespace) -> int:
     print(f"state:     {paths.state_dir}")
     print(f"logs:      {paths.log_dir}")
     return EXIT_OK
+
+
+def _reminders(given: Path | None, seed: int | None, now: datetime) -> Reminders:
+    """The reminders as the service would see them: your saved progress, or a fresh start for a seed."""
+    from dmer_tips.reminders import Reminders
+    from dmer_tips.state import ServiceState, StateFile
+
+    state = ServiceState.fresh(seed) if seed is not None else StateFile(_paths().state_file).load()
+    return Reminders(_load_bank(given), state, _local_zone(), now)
+
+
+def _local_zone() -> tzinfo:
+    import tzlocal
+
+    return tzlocal.get_localzone()
+
+
+def _now() -> datetime:
+    from dmer_tips.clockwatch import utc_now
+
+    return utc_now()
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-01T08:00") from None
 
 
 def _paths() -> AppPaths:

@@ -90,9 +90,9 @@ class Planner:
         self.seed = seed
 
     def next_due(self, state: PlanState, now: datetime) -> Due | None:
-        """The earliest reminder that may be sent at or after `now`; ties go to the category listed first."""
+        """The earliest reminder that may be sent at or after `now`; on a tie, the one waiting longest goes first."""
         candidates = [due for due in self.next_per_category(state, now).values() if due is not None]
-        return min(candidates, key=lambda due: due.at, default=None)
+        return min(candidates, key=lambda due: (due.at, due.slot), default=None)
 
     def next_per_category(self, state: PlanState, now: datetime) -> dict[str, Due | None]:
         """For each category, when its next reminder would go out if no other category got there first."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, tzinfo
 
 from dmer_tips.model import Tip, TipBank
+from dmer_tips.planner import Due
+from dmer_tips.reminders import Sent
 from dmer_tips.timespec import format_duration
 
 NOT_MEDICAL_ADVICE = "dmer-tips offers gentle reminders, not medical advice; talk to your provider about your care."
@@ -40,3 +43,35 @@ def tips_json(tips: list[Tip]) -> str:
 
 def tip_for_terminal(tip: Tip) -> str:
     return f"{tip.title}\n{tip.text}\n(from “{tip.source.headline}”)"
+
+
+def describe_due(due: Due, zone: tzinfo, now: datetime) -> str:
+    """`grounding at Sun 10:04 (in 1h12m).`"""
+    return f"{due.category} at {_when(due, zone, now)}."
+
+
+def _when(due: Due, zone: tzinfo, now: datetime) -> str:
+    wait = timedelta(minutes=round(max(due.at - now, timedelta(0)).total_seconds() / 60))
+    return f"{due.at.astimezone(zone):%a %H:%M} (in {format_duration(wait)})"
+
+
+def timeline_text(sent: list[Sent]) -> str:
+    if not sent:
+        return "Nothing would be sent in that time."
+    width = max(len(s.tip.category) for s in sent)
+    return "\n".join(f"{s.at:%a %Y-%m-%d %H:%M}  {s.tip.category:<{width}}  {s.tip.title}: {s.tip.text}" for s in sent)
+
+
+def timeline_json(sent: list[Sent]) -> str:
+    records = [{"time": s.at.isoformat(), "category": s.tip.category, "id": s.tip.id, "title": s.tip.title, "text": s.tip.text} for s in sent]
+    return json.dumps(records, indent=2, ensure_ascii=False)
+
+
+def upcoming_text(upcoming: dict[str, Due | None], zone: tzinfo, now: datetime) -> str:
+    width = max(len(name) for name in upcoming)
+    ordered = sorted(upcoming.items(), key=lambda item: (item[1] is None, item[1].at if item[1] else now))
+    return "\n".join(f"{name:<{width}}  " + (_when(due, zone, now) if due else "not within two weeks") for name, due in ordered)
+
+
+def upcoming_json(upcoming: dict[str, Due | None], zone: tzinfo) -> str:
+    return json.dumps({name: due.at.astimezone(zone).isoformat() if due else None for name, due in upcoming.items()}, indent=2)

@@ -1,0 +1,58 @@
+"""The failure policy, enforced in one place.
+
+A notification the desktop does not take is printed instead, with a notice of why the first time; the
+desktop is tried again for the next one. Nothing a backend raises stops the caller: unexpected errors are
+logged with their traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dmer_tips.notify.base import Notification, Notifier, NotifyError
+
+log = logging.getLogger(__name__)
+
+
+class FallbackNotifier(Notifier):
+    def __init__(self, primary: Notifier, fallback: Notifier) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = primary.name
+        self._down_reason: str | None = None
+
+    def send(self, notification: Notification) -> None:
+        try:
+            self.primary.send(notification)
+        except NotifyError as error:
+            self._fall_back(notification, str(error))
+            log.debug("notification failed", exc_info=True)
+        except Exception as error:  # a bug in a backend must never stop the reminders
+            log.exception("notification backend %s failed unexpectedly", self.primary.name)
+            self._fall_back(notification, f"{type(error).__name__}: {error}")
+        else:
+            if self._down_reason is not None:
+                log.info("desktop notifications work again")
+                self._down_reason = None
+
+    def probe(self) -> str:
+        try:
+            return self.primary.probe()
+        except NotifyError as error:
+            self._went_down(str(error))
+            return self.fallback.name
+
+    def _fall_back(self, notification: Notification, reason: str) -> None:
+        self._went_down(reason)
+        self.fallback.send(notification)
+
+    def _went_down(self, reason: str) -> None:
+        """Say once per outage why reminders are printed instead of shown."""
+        if self._down_reason is None:
+            notice = f"Desktop notifications are not reachable ({reason}); printing reminders here instead, and trying the desktop again for each one."
+            log.warning(notice)
+            self.fallback.send(Notification("dmer-tips", notice))
+        self._down_reason = reason
+
+    def close(self) -> None:
+        self.primary.close()

@@ -1,0 +1,61 @@
+"""What to send and when: the planner's timing joined to the rotation's choice of tip, with no I/O.
+
+The service drives this with the real clock; `preview` drives it with a simulated one. Both go through
+`next_due` and `take`, so the preview is exactly what the service would send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from dmer_tips.model import Tip, TipBank
+from dmer_tips.planner import Due, Planner
+from dmer_tips.state import ServiceState
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One reminder in a timeline: when (local time), which category, which tip."""
+
+    at: datetime
+    tip: Tip
+
+
+class Reminders:
+    def __init__(self, bank: TipBank, state: ServiceState, zone: tzinfo, now: datetime) -> None:
+        self.state = state
+        self.zone = zone
+        self.bank = bank
+        self.planner = Planner(bank, zone, state.rotation.seed)
+        state.plan.adopt(bank, now)
+
+    def replace_bank(self, bank: TipBank, now: datetime) -> None:
+        """Use an edited bank; schedule progress and rotation bags carry over."""
+        self.bank = bank
+        self.planner = Planner(bank, self.zone, self.state.rotation.seed)
+        self.state.plan.adopt(bank, now)
+
+    def next_due(self, now: datetime) -> Due | None:
+        return self.planner.next_due(self.state.plan, now)
+
+    def upcoming(self, now: datetime) -> dict[str, Due | None]:
+        return self.planner.next_per_category(self.state.plan, now)
+
+    def take(self, due: Due) -> Tip:
+        """Mark `due` as sent and return the tip to show for it."""
+        self.state.plan.record(due, due.at.astimezone(self.zone).date())
+        return self.state.rotation.draw(self.bank.category(due.category))
+
+    def clock_stepped(self, delta: timedelta) -> None:
+        """The wall clock was set by `delta` without time passing (not a suspend): re-anchor to it."""
+        self.state.plan.shift(delta)
+
+    def timeline(self, start: datetime, end: datetime) -> list[Sent]:
+        """Everything that would be sent from `start` to `end`, advancing a simulated clock."""
+        sent: list[Sent] = []
+        now = start
+        while (due := self.next_due(now)) is not None and due.at <= end:
+            sent.append(Sent(due.at.astimezone(self.zone), self.take(due)))
+            now = due.at
+        return sent

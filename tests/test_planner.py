@@ -1,0 +1,170 @@
+"""The schedule over simulated days and months: counts, quiet hours, gap, daily maximum, DST, suspend."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dmer_tips.model import TipBank
+from dmer_tips.reminders import Reminders, Sent
+from dmer_tips.state import ServiceState
+from dmer_tips.tipbank import bundled_tips_path, load_tip_bank
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def bank_from(write_tips: Callable[[str], Path], settings: str, categories: str) -> TipBank:
+    text = f"settings:\n{settings}\nsources:\n  art: \"A\"\ncategories:\n{categories}"
+    return load_tip_bank(write_tips(text))
+
+
+def category(name: str, schedule: str, tips: int = 3) -> str:
+    lines = [f"  {name}:", "    schedule:"] + [f"      {line}" for line in schedule.splitlines()] + ["    tips:"]
+    lines += [f"      - {{id: {name}-{i}, text: \"Tip {i} of {name}.\", source: art}}" for i in range(tips)]
+    return "\n".join(lines) + "\n"
+
+
+def simulate(bank: TipBank, zone: ZoneInfo, start: datetime, days: int, seed: int = 7) -> list[Sent]:
+    return Reminders(bank, ServiceState.fresh(seed), zone, start).timeline(start, start + timedelta(days=days))
+
+
+def test_bundled_month_matches_each_schedule() -> None:
+    """Over 4 weeks each bundled category is sent exactly as often as its schedule says."""
+    bank = load_tip_bank(bundled_tips_path())
+    start = datetime(2026, 11, 2, 0, 0, tzinfo=BERLIN)  # a Monday
+    sent = simulate(bank, BERLIN, start, 28)
+    counts = Counter(s.tip.category for s in sent)
+    for cat in bank.categories:
+        expected = 4 * len(cat.schedule.days) * len(cat.schedule.seconds_on_a_day())
+        assert counts[cat.name] == expected, cat.name
+
+
+def test_rules_hold_for_a_busy_bank_over_two_months(write_tips: Callable[[str], Path]) -> None:
+    """Nothing in quiet hours, never closer than the gap, never more than the daily maximum."""
+    bank = bank_from(
+        write_tips,
+        '  quiet_hours: "21:00-09:00"\n  min_gap: 40m\n  daily_max: 6',
+        category("a", 'every: 30m\nwindow: "00:00-24:00"\njitter: 10m') + category("b", 'at: ["09:00", "12:00", "20:59", "23:00"]'),
+    )
+    sent = simulate(bank, BERLIN, datetime(2026, 9, 1, tzinfo=BERLIN), 61)
+    assert len(sent) == 61 * 6
+    assert all(not (s.at.hour >= 21 or s.at.hour < 9) for s in sent)
+    assert all(b.at - a.at >= timedelta(minutes=40) for a, b in zip(sent, sent[1:]))
+    assert max(Counter(s.at.date() for s in sent).values()) == 6
+
+
+def test_two_slots_at_once_never_stack(write_tips: Callable[[str], Path]) -> None:
+    """When two categories fall together, the second moves later by the gap; both are sent."""
+    bank = bank_from(write_tips, "  min_gap: 45m", category("a", 'at: "10:00"') + category("b", 'at: "10:00"'))
+    sent = simulate(bank, BERLIN, datetime(2026, 6, 1, tzinfo=BERLIN), 1)
+    assert [(s.tip.category, s.at.strftime("%H:%M")) for s in sent] == [("a", "10:00"), ("b", "10:45")]
+
+
+def test_a_slot_pushed_beyond_grace_is_skipped(write_tips: Callable[[str], Path]) -> None:
+    """A third reminder that the gap would push more than `grace` late is dropped, not sent late."""
+    bank = bank_from(write_tips, "  min_gap: 45m\n  grace: 1h", "".join(category(n, 'at: "10:00"') for n in "abc"))
+    sent = simulate(bank, BERLIN, datetime(2026, 6, 1, tzinfo=BERLIN), 1)
+    assert [(s.tip.category, s.at.strftime("%H:%M")) for s in sent] == [("a", "10:00"), ("b", "10:45")]
+
+
+@pytest.mark.parametrize(
+    ("zone", "spring", "autumn", "repeated"),
+    [(BERLIN, date(2026, 3, 29), date(2026, 10, 25), "02:30"), (NEW_YORK, date(2026, 3, 8), date(2026, 11, 1), "01:30")],
+)
+def test_wall_times_hold_across_dst(write_tips: Callable[[str], Path], zone: ZoneInfo, spring: date, autumn: date, repeated: str) -> None:
+    """09:00 stays 09:00 across both changes; a time in the fall-back hour is sent once; a missing one moves past the gap."""
+    bank = bank_from(
+        write_tips,
+        "  quiet_hours: none\n  min_gap: 1m",
+        category("morning", 'at: "09:00"') + category("missing", 'at: "02:15"') + category("repeated", f'at: "{repeated}"'),
+    )
+    for day in (spring, autumn):
+        start = datetime.combine(day - timedelta(days=2), datetime.min.time(), tzinfo=zone)
+        sent = simulate(bank, zone, start, 4)
+        times = {name: [s.at for s in sent if s.tip.category == name] for name in ("morning", "missing", "repeated")}
+        assert [m.strftime("%H:%M") for m in times["morning"]] == ["09:00"] * 4
+        assert len(times["repeated"]) == 4, "one a day, never twice in the repeated hour"
+        on_the_day = {name: next(t for t in found if t.date() == day).strftime("%H:%M") for name, found in times.items()}
+        if day == spring:
+            assert on_the_day["missing"] == "03:15"
+        else:
+            assert on_the_day["repeated"] == repeated
+
+
+def test_no_repeats_until_the_bag_is_empty_even_across_a_restart(write_tips: Callable[[str], Path]) -> None:
+    """Every tip is shown once before any repeats, and a restart (state saved and reloaded) keeps the bag."""
+    bank = bank_from(write_tips, "  quiet_hours: none\n  min_gap: 1m\n  daily_max: 100", category("a", 'every: 1h', tips=7))
+    zone = BERLIN
+    start = datetime(2026, 5, 4, tzinfo=zone)
+    first = Reminders(bank, ServiceState.fresh(3), zone, start)
+    before = first.timeline(start, start + timedelta(hours=4, minutes=30))
+    saved = json.loads(json.dumps(first.state.to_json()))
+    restarted = Reminders(bank, ServiceState.from_json(saved), zone, start)
+    after = restarted.timeline(start + timedelta(hours=4, minutes=30), start + timedelta(hours=14))
+    ids = [s.tip.id for s in before + after]
+    assert len(before) == 4
+    assert len(set(ids[:7])) == 7 and len(set(ids[7:14])) == 7
+    assert ids[6] != ids[7], "a new round does not open with the tip that closed the last one"
+
+
+def test_editing_tips_keeps_the_bag(write_tips: Callable[[str], Path]) -> None:
+    """Adding a tip puts it in the current round; removing one drops it; what was shown is not shown again."""
+    zone = BERLIN
+    start = datetime(2026, 5, 4, tzinfo=zone)
+    settings = "  quiet_hours: none\n  min_gap: 1m\n  daily_max: 100"
+    reminders = Reminders(bank_from(write_tips, settings, category("a", "every: 1h", tips=4)), ServiceState.fresh(5), zone, start)
+    edit_at = start + timedelta(hours=2, minutes=30)
+    shown = [s.tip.id for s in reminders.timeline(start, edit_at)]
+    edited = category("a", "every: 1h", tips=4).replace("a-3", "a-new")
+    reminders.replace_bank(bank_from(write_tips, settings, edited), edit_at)
+    rest = [s.tip.id for s in reminders.timeline(edit_at, edit_at + timedelta(hours=3))]
+    assert len(shown) == 2 and len(rest) == 3
+    assert "a-3" not in rest and not set(shown) & set(rest)
+    assert set(shown) - {"a-3"} | set(rest) == {"a-0", "a-1", "a-2", "a-new"}
+
+
+def test_after_a_long_suspend_only_recent_slots_are_sent(write_tips: Callable[[str], Path]) -> None:
+    """Waking 8 hours later sends at most one per category, only within grace, spaced by the gap."""
+    bank = bank_from(
+        write_tips,
+        '  quiet_hours: none\n  min_gap: 10m\n  grace: 30m',
+        category("often", "every: 5m") + category("hourly", "every: 1h") + category("morning", 'at: "09:00"'),
+    )
+    zone = BERLIN
+    asleep = datetime(2026, 5, 4, 9, 1, tzinfo=zone)
+    reminders = Reminders(bank, ServiceState.fresh(1), zone, asleep)
+    woke = asleep + timedelta(hours=8)
+    burst = reminders.timeline(woke, woke + timedelta(minutes=9))
+    assert [(s.tip.category, s.at) for s in burst] == [("often", woke)]
+    then = reminders.timeline(woke + timedelta(minutes=9), woke + timedelta(minutes=25))
+    assert [s.tip.category for s in then] == ["hourly", "often"]
+    assert all(s.tip.category != "morning" for s in burst + then)
+
+
+def test_clock_set_back_re_anchors(write_tips: Callable[[str], Path]) -> None:
+    """After the clock is stepped back an hour, an every-10-minutes schedule resumes within 10 minutes."""
+    bank = bank_from(write_tips, "  quiet_hours: none\n  min_gap: 1m\n  daily_max: 100", category("a", "every: 10m"))
+    zone = BERLIN
+    start = datetime(2026, 5, 4, 12, 0, 30, tzinfo=zone)
+    reminders = Reminders(bank, ServiceState.fresh(1), zone, start)
+    reminders.timeline(start, start + timedelta(minutes=30))
+    stepped_to = start + timedelta(minutes=30) - timedelta(hours=1)
+    reminders.clock_stepped(-timedelta(hours=1))
+    due = reminders.next_due(stepped_to)
+    assert due is not None and due.at - stepped_to <= timedelta(minutes=10)
+
+
+def test_preview_is_deterministic_for_a_seed() -> None:
+    """The same seed gives the same timeline, jitter and tips included; another seed differs."""
+    bank = load_tip_bank(bundled_tips_path())
+    start = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    one, two, other = (simulate(bank, BERLIN, start, 7, seed) for seed in (1, 1, 2))
+    assert [(s.at, s.tip.id) for s in one] == [(s.at, s.tip.id) for s in two]
+    assert [(s.at, s.tip.id) for s in one] != [(s.at, s.tip.id) for s in other]
