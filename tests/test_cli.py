@@ -150,3 +150,31 @@ def test_edit_that_breaks_the_file_keeps_it_and_says_where(capsys: pytest.Captur
     assert code == 1
     assert "daily_max: many" in copy.read_text()
     assert f'{copy}:' in err and "duplicate key \"settings\"" in err
+
+
+def test_preview_shows_a_deterministic_week(capsys: pytest.CaptureFixture[str]) -> None:
+    """`preview --seed` prints the same timeline every time: 8 a day on the bundled tips, in order, local times."""
+    argv = ["preview", "--days", "7", "--seed", "4", "--start", "2026-11-23T00:00", "--json"]
+    first = json.loads(run(capsys, *argv)[1])
+    second = json.loads(run(capsys, *argv)[1])
+    assert first == second
+    assert len(first) == 7 * 8
+    assert [r["time"] for r in first] == sorted(r["time"] for r in first)
+    assert all("08:00" <= r["time"][11:16] < "22:00" for r in first)
+    text = run(capsys, "preview", "--days", "1", "--seed", "4", "--start", "2026-11-23T00:00")[1]
+    assert text.splitlines()[0].startswith("Mon 2026-11-23 08:")
+
+
+def test_next_lists_every_category(capsys: pytest.CaptureFixture[str]) -> None:
+    """`next --json` gives a due time for each bundled category."""
+    code, out, _ = run(capsys, "next", "--json")
+    due = json.loads(out)
+    assert code == 0 and len(due) == 10 and all(due.values())
+
+
+def test_bad_start_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unreadable --start is rejected by the argument parser with exit 2."""
+    with pytest.raises(SystemExit) as caught:
+        main(["preview", "--start", "next tuesday"])
+    assert caught.value.code == 2
+    assert "is not a date and time like 2026-12-01T08:00" in capsys.readouterr().err

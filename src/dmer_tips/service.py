@@ -33,6 +33,27 @@ log = logging.getLogger(__name__)
 CLOCK_LOOK = timedelta(minutes=1)
 
 
+class _Scheduler(BlockingScheduler):  # type: ignore[misc]
+    """Stops only between jobs.
+
+    APScheduler's `shutdown` empties the job store; called from a signal handler while a job runs, the
+    scheduler then fails to remove the finished job and dies with a traceback. So a stop request is
+    honoured once the current round of jobs is done.
+    """
+
+    _stop_requested = False
+
+    def request_stop(self) -> None:
+        self._stop_requested = True
+        self.wakeup()
+
+    def _process_jobs(self) -> float | None:
+        wait_seconds: float | None = super()._process_jobs()
+        if self._stop_requested:
+            self.shutdown(wait=False)
+        return wait_seconds
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     tips_file: Path
@@ -46,7 +67,7 @@ class Service:
         self.config = config
         self.notifier = notifier
         self.out = out
-        self.scheduler = BlockingScheduler(
+        self.scheduler = _Scheduler(
             executors={"default": DebugExecutor()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=config.zone,
@@ -118,7 +139,7 @@ class Service:
 
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("stopping on signal %s", signal.Signals(signum).name)
-        self.scheduler.shutdown(wait=False)
+        self.scheduler.request_stop()
 
     def _say(self, line: str) -> None:
         print(line, file=self.out, flush=True)

@@ -1,0 +1,91 @@
+"""Notifier rules that need no desktop: escaping, Windows limits, and the fallback policy."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime
+
+import pytest
+
+from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, Notification, Notifier, NotifyError
+from dmer_tips.notify.freedesktop import FreedesktopNotifier, escape_markup
+from dmer_tips.notify.plyer_backend import shorten, utf16_len
+
+
+def test_markup_escaping_keeps_quotes() -> None:
+    """Only &, < and > are escaped; quotes stay literal because some servers show entities raw."""
+    assert escape_markup("x < y & it's \"fine\" > z") == "x &lt; y &amp; it's \"fine\" &gt; z"
+
+
+def test_shorten_cuts_on_a_word_with_an_ellipsis() -> None:
+    """Text over the Windows limit ends on a whole word with an ellipsis; short text is untouched."""
+    text = "Take one slow breath before the pump starts, and notice five things you can see around you."
+    assert shorten(text, 200) == text
+    cut = shorten(text, 40)
+    assert cut == "Take one slow breath before the pump…"
+    assert utf16_len(cut) <= 40
+
+
+def test_shorten_counts_utf16_units() -> None:
+    """Emoji count as two units, as Windows counts them."""
+    text = "🌙" * 40
+    cut = shorten(text, 63)
+    assert utf16_len(cut) <= 63 and cut.endswith("…")
+
+
+def test_missing_session_bus_is_a_notify_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a D-Bus session the Linux notifier says so instead of failing silently."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    with pytest.raises(NotifyError, match="DBUS_SESSION_BUS_ADDRESS is not set"):
+        FreedesktopNotifier().send(Notification("t", "b"))
+
+
+class FlakyDesktop(Notifier):
+    """A recording fake: fails while `down`, records what it showed otherwise."""
+
+    name = "the fake desktop"
+
+    def __init__(self) -> None:
+        self.down: Exception | None = None
+        self.shown: list[Notification] = []
+
+    def send(self, notification: Notification) -> None:
+        if self.down is not None:
+            raise self.down
+        self.shown.append(notification)
+
+
+def console() -> tuple[ConsoleNotifier, io.StringIO]:
+    stream = io.StringIO()
+    return ConsoleNotifier(stream, clock=lambda: datetime(2026, 1, 1, 9, 30)), stream
+
+
+def test_fallback_prints_with_one_notice_and_recovers() -> None:
+    """While the desktop is down tips are printed (one notice per outage); when it returns, tips go there again."""
+    desktop = FlakyDesktop()
+    printer, printed = console()
+    notifier = FallbackNotifier(desktop, printer)
+    desktop.down = NotifyError("no server")
+    notifier.send(Notification("One", "first"))
+    notifier.send(Notification("Two", "second"))
+    desktop.down = None
+    notifier.send(Notification("Three", "third"))
+    lines = printed.getvalue().splitlines()
+    assert lines == [
+        "[09:30] dmer-tips: Desktop notifications are not reachable (no server); printing reminders here instead, and trying the desktop again for each one.",
+        "[09:30] One: first",
+        "[09:30] Two: second",
+    ]
+    assert desktop.shown == [Notification("Three", "third")]
+
+
+def test_unexpected_backend_error_is_logged_with_traceback_and_never_raised(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug inside a backend is logged with its traceback; the tip is still printed."""
+    desktop = FlakyDesktop()
+    desktop.down = ZeroDivisionError("oops")
+    printer, printed = console()
+    with caplog.at_level(logging.ERROR):
+        FallbackNotifier(desktop, printer).send(Notification("One", "first"))
+    assert "[09:30] One: first" in printed.getvalue()
+    assert caplog.records[0].exc_info is not None and "ZeroDivisionError" in caplog.text

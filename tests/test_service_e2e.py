@@ -1,0 +1,112 @@
+"""`dmer-tips run` as a real process: on a real notification server, and with no desktop at all."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .desktop import running_desktop
+
+FAST_TIPS = """\
+settings:
+  quiet_hours: none
+  min_gap: 1s
+  daily_max: 1000
+sources:
+  art: "An article"
+categories:
+  fast:
+    title: "Fast & <gentle>"
+    schedule:
+      every: 2s
+    tips:
+      - id: markup
+        text: "x < y and y > z & it's fine"
+        source: art
+      - id: dash
+        text: "-starts with a dash"
+        source: art
+"""
+
+
+def start_service(tips: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dmer_tips", "run", "--tips", str(tips)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def stop_within_a_second(service: subprocess.Popen[str]) -> tuple[int, str, str, float]:
+    started = time.monotonic()
+    service.send_signal(signal.SIGTERM)
+    out, err = service.communicate(timeout=5)
+    return service.returncode, out, err, time.monotonic() - started
+
+
+@pytest.mark.desktop
+@pytest.mark.slow
+def test_tips_reach_a_real_notification_server(tmp_path: Path, write_tips: Callable[[str], Path]) -> None:
+    """dunst receives our app name, title and a readable body, normal urgency, an expiry, one tip replacing the last."""
+    tips = write_tips(FAST_TIPS)
+    with running_desktop(tmp_path) as desktop:
+        service = start_service(tips, {**os.environ, **desktop.env})
+        try:
+            calls = desktop.wait_for_calls(3)
+            displayed = desktop.displayed()
+        finally:
+            code, out, err, took = stop_within_a_second(service)
+        history = desktop.history()
+    assert code == 0, err
+    assert took < 1.0
+    assert "Reminders go to the desktop (dunst)." in out
+    assert displayed == 1, "each tip replaces the previous one instead of piling up"
+    for call in calls[:3]:
+        assert 'string "D-MER Tips"' in call
+        assert re.search(r'string "urgency"\s+variant\s+byte 1', call), call
+        assert call.rstrip().splitlines()[-1].strip() == "int32 -1", "server-default expiry"
+    replaces = [int(re.search(r"uint32 (\d+)", call)[1]) for call in calls[:3]]  # type: ignore[index]
+    assert replaces[0] == 0 and all(r > 0 for r in replaces[1:])
+    newest = history[0]
+    assert newest["appname"] == "D-MER Tips"
+    assert newest["summary"] == "Fast & <gentle>"
+    assert newest["timeout"] != 0, "a tip must expire"
+    bodies = {html.unescape(str(item["body"])) for item in history}
+    assert bodies <= {"x < y and y > z & it's fine", "-starts with a dash"}
+    assert any(str(item["body"]) == "x &lt; y and y &gt; z &amp; it's fine" for item in history) or "x < y" not in str(newest["body"])
+
+
+@pytest.mark.slow
+def test_without_a_desktop_tips_are_printed_and_it_says_why(tmp_path: Path, write_tips: Callable[[str], Path], private_home: Path) -> None:
+    """With no session bus the service prints each tip, explains once, stops cleanly and keeps its state."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+    service = start_service(write_tips(FAST_TIPS), env)
+    deadline = time.monotonic() + 15
+    state = private_home / ".local" / "state" / "dmer-tips" / "state.json"
+    while not state.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    code, out, err, took = stop_within_a_second(service)
+    assert code == 0, err
+    assert took < 1.0
+    assert out.count("Desktop notifications are not reachable (no desktop session: DBUS_SESSION_BUS_ADDRESS is not set)") == 1
+    assert "Reminders go to the terminal." in out
+    assert re.search(r"^\[\d\d:\d\d\] Fast & <gentle>: (x < y and y > z & it's fine|-starts with a dash)$", out, re.MULTILINE)
+    assert '"sent_count"' in state.read_text()
+    assert (private_home / ".local" / "state" / "dmer-tips" / "log" / "dmer-tips.log").exists()
+
+
+def test_broken_tips_file_stops_run_with_the_problems(capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path]) -> None:
+    """`run` refuses a broken file at start with its located problems and exit 1."""
+    from dmer_tips.cli import main
+
+    code = main(["run", "--tips", str(write_tips(FAST_TIPS.replace("every: 2s", "every: 2")))])
+    assert code == 1
+    assert '"every" 2 has no unit — add one, like 2m or 2h' in capsys.readouterr().err
