@@ -130,12 +130,14 @@ class Planner:
         seconds = schedule.seconds_on_a_day()
         while True:
             if day.weekday() in schedule.days:
-                # A wall time can sit an hour away from its instant around DST; start a little early.
-                start_s = after.astimezone(self.zone).hour * 3600 - 7200 if day == after.astimezone(self.zone).date() else 0
-                instants = sorted({self._instant(day, s) for s in seconds[bisect.bisect_left(seconds, start_s):]})
-                yield from (at for at in instants if at > after)
-                if instants:
-                    after = max(after, instants[-1])
+                local = after.astimezone(self.zone)
+                # A wall time can sit an hour from its instant around DST, so start two hours early.
+                start_s = local.hour * 3600 + local.minute * 60 - 7200 if day == local.date() else 0
+                for second in seconds[bisect.bisect_left(seconds, start_s):]:
+                    at = self._instant(day, second)
+                    if at > after:  # also drops a wall time that a DST gap pushed onto a later one
+                        yield at
+                        after = at
             day += timedelta(days=1)
 
     def _instant(self, day: date, second_of_day: int) -> datetime:

@@ -25,8 +25,8 @@ class FallbackNotifier(Notifier):
         try:
             self.primary.send(notification)
         except NotifyError as error:
+            log.warning("notification not shown by %s, printed instead", self.primary.name, exc_info=True)
             self._fall_back(notification, str(error))
-            log.debug("notification failed", exc_info=True)
         except Exception as error:  # a bug in a backend must never stop the reminders
             log.exception("notification backend %s failed unexpectedly", self.primary.name)
             self._fall_back(notification, f"{type(error).__name__}: {error}")

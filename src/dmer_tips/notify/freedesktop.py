@@ -8,13 +8,11 @@ the previous one, the body escaped exactly when the server renders markup, and e
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
 from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError, icon_path
 
-log = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 5.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1
 SERVER_DEFAULT_EXPIRY = -1
