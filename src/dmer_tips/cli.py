@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dmer_tips import __version__
 from dmer_tips.errors import DmerTipsError, TipBankError
@@ -16,11 +17,14 @@ from dmer_tips.errors import DmerTipsError, TipBankError
 if TYPE_CHECKING:
     from dmer_tips.model import TipBank
     from dmer_tips.paths import AppPaths, TipsFile
+    from dmer_tips.autostart import Entry
     from dmer_tips.reminders import Reminders
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_NOT_RUNNING = 3  # a control command found no running service
+EXIT_ALREADY_RUNNING = 4  # `run` found another service running
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except DmerTipsError as error:
         print(f"Error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return error.exit_code
     except KeyboardInterrupt:
         return 130
 
@@ -52,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dmer-tips {__version__}")
     parser.set_defaults(handler=lambda _: _no_command(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for add in (_add_run, _add_preview, _add_next, _add_check, _add_tips, _add_tip, _add_edit, _add_where):
+    for add in (
+        _add_run, _add_status, _add_pause, _add_resume, _add_tip, _add_reload, _add_stop, _add_preview, _add_next,
+        _add_check, _add_tips, _add_edit, _add_where, _add_install_service, _add_uninstall_service,
+    ):
         add(commands)
     return parser
 
@@ -90,8 +97,106 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     paths = _paths()
     configure_logging(paths.log_dir, args.verbose)
-    config = ServiceConfig(_tips_file(args.tips).path, StateFile(paths.state_file), _local_zone())
+    config = ServiceConfig(_tips_file(args.tips).path, paths, _local_zone())
     return Service(config, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), sys.stdout).run()
+
+
+def _add_status(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "status", "Show whether the service runs, its tip file, last reload, pause and what is next.", "dmer-tips status --json", _cmd_status)
+    sub.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from dmer_tips.control import NotRunning
+    from dmer_tips.views import status_text
+
+    try:
+        status = _ask("status")
+    except NotRunning:
+        print(json.dumps({"running": False}) if args.json else "dmer-tips is not running (start it with `dmer-tips run`).")
+        return EXIT_NOT_RUNNING
+    print(json.dumps(status, indent=2) if args.json else status_text(status, _now()))
+    return EXIT_OK
+
+
+def _add_pause(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "pause", "Pause the reminders: for a while, until a time, until morning, or until you resume.", "dmer-tips pause 2h", _cmd_pause)
+    group = sub.add_mutually_exclusive_group()
+    group.add_argument("duration", nargs="?", type=_duration, help="how long, e.g. 45m or 2h")
+    group.add_argument("--until", type=_clock, metavar="HH:MM", help="until this time of day")
+    group.add_argument("--until-morning", action="store_true", help="until your quiet hours end")
+
+
+def _cmd_pause(args: argparse.Namespace) -> int:
+    described = _ask("pause", **{"for": args.duration, "until": args.until, "morning": args.until_morning})
+    print(f"Reminders paused {described}.")
+    return EXIT_OK
+
+
+def _add_resume(commands: argparse._SubParsersAction) -> None:
+    _command(commands, "resume", "Resume paused reminders.", "dmer-tips resume", _cmd_resume)
+
+
+def _cmd_resume(args: argparse.Namespace) -> int:
+    _ask("resume")
+    print("Reminders resumed.")
+    return EXIT_OK
+
+
+def _add_reload(commands: argparse._SubParsersAction) -> None:
+    _command(commands, "reload", "Make the service re-read its tip file now (it also does so on every save).", "dmer-tips reload", _cmd_reload)
+
+
+def _cmd_reload(args: argparse.Namespace) -> int:
+    result = _ask("reload")
+    if not result["ok"]:
+        print("\n".join(result["problems"]), file=sys.stderr)
+        print("Error: the tip file has problems; the service keeps the last good tips.", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Reloaded: {result['tips']} tips.")
+    return EXIT_OK
+
+
+def _add_stop(commands: argparse._SubParsersAction) -> None:
+    _command(commands, "stop", "Stop the running service.", "dmer-tips stop", _cmd_stop)
+
+
+def _cmd_stop(args: argparse.Namespace) -> int:
+    _ask("stop")
+    print("Stopped.")
+    return EXIT_OK
+
+
+def _add_install_service(commands: argparse._SubParsersAction) -> None:
+    summary = "Start the service at login (systemd user unit, XDG autostart, launchd agent or Startup entry)."
+    sub = _command(commands, "install-service", summary, "dmer-tips install-service --dry-run", _cmd_install_service)
+    sub.add_argument("--dry-run", action="store_true", help="print what would be written and run, change nothing")
+
+
+def _cmd_install_service(args: argparse.Namespace) -> int:
+    from dmer_tips.autostart import install, run_quietly
+
+    print("\n".join(install(_autostart_entry(), args.dry_run, run_quietly)))
+    return EXIT_OK
+
+
+def _add_uninstall_service(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "uninstall-service", "Stop starting the service at login.", "dmer-tips uninstall-service", _cmd_uninstall_service)
+    sub.add_argument("--dry-run", action="store_true", help="print what would be removed, change nothing")
+
+
+def _cmd_uninstall_service(args: argparse.Namespace) -> int:
+    from dmer_tips.autostart import run_quietly, uninstall
+
+    print("\n".join(uninstall(_autostart_entry(), args.dry_run, run_quietly)))
+    return EXIT_OK
+
+
+def _autostart_entry() -> Entry:
+    from dmer_tips.autostart import plan, run_quietly, systemd_user_available
+
+    config_base = _paths().config_dir.parent
+    return plan(sys.platform, Path.home(), config_base, systemd_user_available(run_quietly))
 
 
 def _add_preview(commands: argparse._SubParsersAction) -> None:
@@ -161,12 +266,27 @@ def _cmd_tips(args: argparse.Namespace) -> int:
 
 
 def _add_tip(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "tip", "Show one tip now (the next one in its category's rotation).", "dmer-tips tip grounding", _cmd_tip)
+    summary = "Send one tip now through the running service (or print it here when none runs)."
+    sub = _command(commands, "tip", summary, "dmer-tips tip grounding", _cmd_tip)
     sub.add_argument("category", nargs="?", help="category to take it from (default: any)")
     _tips_option(sub)
 
 
 def _cmd_tip(args: argparse.Namespace) -> int:
+    from dmer_tips.control import NotRunning
+
+    if args.tips is None:
+        try:
+            tip = _ask("tip", category=args.category)
+        except NotRunning:
+            pass
+        else:
+            print(f"Sent: {tip['title']}: {tip['text']}")
+            return EXIT_OK
+    return _print_tip_here(args)
+
+
+def _print_tip_here(args: argparse.Namespace) -> int:
     import random
 
     from dmer_tips.rotation import pick_tip
@@ -245,6 +365,33 @@ def _iso_time(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-01T08:00") from None
+
+
+def _ask(command: str, **arguments: object) -> Any:
+    """One request to the running service; NotRunning when there is none."""
+    from dmer_tips.control import Channel, request
+
+    return request(Channel.in_dir(_paths().runtime_dir), command, **arguments)["result"]
+
+
+def _duration(text: str) -> str:
+    from dmer_tips.timespec import SpecError, parse_duration
+
+    try:
+        parse_duration(text)
+    except SpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _clock(text: str) -> str:
+    from dmer_tips.timespec import SpecError, parse_clock
+
+    try:
+        parse_clock(text)
+    except SpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _paths() -> AppPaths:

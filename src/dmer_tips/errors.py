@@ -8,6 +8,8 @@ from dataclasses import dataclass
 class DmerTipsError(Exception):
     """A mistake or condition the user can act on; the CLI shows it as `Error: …`, never a traceback."""
 
+    exit_code = 1
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -7,11 +7,14 @@ The service drives this with the real clock; `preview` drives it with a simulate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from dmer_tips.model import Tip, TipBank
 from dmer_tips.planner import Due, Planner
 from dmer_tips.state import ServiceState
+from dmer_tips.timespec import clock_of
+
+FOREVER_YEAR = 9999  # a pause with no end is stored as this far-off date
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,29 @@ class Reminders:
         self.planner = Planner(bank, self.zone, self.state.rotation.seed)
         self.state.plan.adopt(bank, now)
 
+    def pause_end(self, now: datetime, duration: timedelta | None, until_s: int | None, morning: bool) -> datetime:
+        """When a pause asked for as a duration, a clock time, "until morning", or nothing (until resumed) ends."""
+        if duration is not None:
+            return now + duration
+        if morning:
+            quiet = self.bank.settings.quiet_hours
+            until_s = quiet.end_s if quiet is not None else 8 * 3600
+        if until_s is None:
+            return datetime(FOREVER_YEAR, 1, 1, tzinfo=timezone.utc)
+        local = now.astimezone(self.zone)
+        end = datetime.combine(local.date(), clock_of(until_s), tzinfo=self.zone)
+        return end if end > local else datetime.combine(local.date() + timedelta(days=1), clock_of(until_s), tzinfo=self.zone)
+
+    def paused_until(self, now: datetime) -> datetime | None:
+        until = self.state.paused_until
+        return until if until is not None and until > now else None
+
     def next_due(self, now: datetime) -> Due | None:
-        return self.planner.next_due(self.state.plan, now)
+        """The next reminder to send; while paused, the first one after the pause ends."""
+        return self.planner.next_due(self.state.plan, self.paused_until(now) or now)
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
-        return self.planner.next_per_category(self.state.plan, now)
+        return self.planner.next_per_category(self.state.plan, self.paused_until(now) or now)
 
     def take(self, due: Due) -> Tip:
         """Mark `due` as sent and return the tip to show for it."""

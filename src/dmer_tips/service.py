@@ -1,63 +1,82 @@
 """`dmer-tips run`: the long-running service, wiring the reminders to APScheduler, the clock and the desktop.
 
-Everything runs on APScheduler's one thread (its debug executor runs jobs in place), so the reminders and
-their state are only ever touched by one thread, and an idle service sleeps until the next job.
-Two kinds of job exist: the next delivery (a one-off at the planned time) and a once-a-minute look at
-the clock, which notices a suspend or a clock change that APScheduler's monotonic wait cannot see.
+Everything that touches the reminders runs on APScheduler's one thread (its debug executor runs jobs in
+place; signals, file events and control requests are queued to run between jobs), so no locks are
+needed and an idle service sleeps until the next job. Jobs: the next delivery (a one-off at the planned
+time) and a once-a-minute look at the clock and the file watcher; the clock look notices a suspend or a
+clock change that APScheduler's monotonic wait cannot see.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import signal
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from dmer_tips.clockwatch import ClockWatch, utc_now
+from dmer_tips.control import Channel, ControlServer
+from dmer_tips.errors import DmerTipsError, TipBankError
+from dmer_tips.instance import InstanceLock
 from dmer_tips.notify import FallbackNotifier, Notification
+from dmer_tips.paths import AppPaths
 from dmer_tips.reminders import Reminders
+from dmer_tips.reload import ReloadResult, read_bank_if_changed
 from dmer_tips.state import StateFile
-from dmer_tips.tipbank import load_tip_bank
-from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due
+from dmer_tips.timespec import parse_clock, parse_duration
+from dmer_tips.tipbank import parse_tip_bank, read_tip_file
+from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due, describe_pause
+from dmer_tips.watch import TipFileWatcher
 
 log = logging.getLogger(__name__)
 CLOCK_LOOK = timedelta(minutes=1)
+T = TypeVar("T")
 
 
 class _Scheduler(BlockingScheduler):  # type: ignore[misc]
-    """Stops only between jobs.
+    """Runs queued work between jobs, on the scheduler's own thread.
 
     APScheduler's `shutdown` empties the job store; called from a signal handler while a job runs, the
-    scheduler then fails to remove the finished job and dies with a traceback. So a stop request is
-    honoured once the current round of jobs is done.
+    scheduler then fails to remove the finished job and dies. Queued work avoids that, and gives signal
+    handlers, file events and control requests one safe place to touch the reminders.
     """
 
-    _stop_requested = False
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._queued: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
-    def request_stop(self) -> None:
-        self._stop_requested = True
+    def between_jobs(self, work: Callable[[], None]) -> None:
+        self._queued.put(work)
         self.wakeup()
 
     def _process_jobs(self) -> float | None:
         wait_seconds: float | None = super()._process_jobs()
-        if self._stop_requested:
-            self.shutdown(wait=False)
+        while self.state != STATE_STOPPED and not self._queued.empty():
+            work = self._queued.get_nowait()
+            try:
+                work()
+            except Exception:
+                log.exception("queued work failed")
         return wait_seconds
 
 
 @dataclass(frozen=True)
 class ServiceConfig:
     tips_file: Path
-    state_file: StateFile
+    paths: AppPaths
     zone: tzinfo
     clock: Callable[[], datetime] = utc_now
 
@@ -67,33 +86,65 @@ class Service:
         self.config = config
         self.notifier = notifier
         self.out = out
+        self.state_file = StateFile(config.paths.state_file)
         self.scheduler = _Scheduler(
             executors={"default": DebugExecutor()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=config.zone,
         )
         self.watch = ClockWatch(config.clock)
+        self.watcher = TipFileWatcher(config.tips_file, lambda: self.scheduler.between_jobs(self.reload))
+        self.control = ControlServer(Channel.in_dir(config.paths.runtime_dir), self._on_request)
+        self.lock = InstanceLock(config.paths.lock_file)
+        self.last_reload = ReloadResult.initial()
         self._armed: Any = None
         self._armed_count = 0
         self.reminders: Reminders
 
     def run(self) -> int:
-        """Send reminders until SIGTERM or SIGINT; the tip file must be valid to start."""
-        bank = load_tip_bank(self.config.tips_file)
-        self.reminders = Reminders(bank, self.config.state_file.load(), self.config.zone, self.config.clock())
+        """Send reminders until stopped; the tip file must be valid to start, and only one service may run."""
+        self.lock.acquire()
+        try:
+            return self._run_locked()
+        finally:
+            self.lock.release()
+
+    def _run_locked(self) -> int:
+        data = read_tip_file(self.config.tips_file)
+        bank = parse_tip_bank(data, str(self.config.tips_file))
+        self.last_reload = ReloadResult.loaded(bank, data, self.config.clock())
+        self.reminders = Reminders(bank, self.state_file.load(), self.config.zone, self.config.clock())
         self._say(f"dmer-tips is running with {len(bank.tips)} tips from {bank.path}.")
         self._say(f"Reminders go to {self.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._stop)
+        paused = self.reminders.paused_until(self.config.clock())
+        if paused is not None:
+            self._say(f"Reminders are paused {describe_pause(paused, self.config.zone)}; `dmer-tips resume` starts them again.")
+        self._install_signals()
+        self.control.start()
+        self.watcher.start()
         self.scheduler.add_job(self._look_at_clock, IntervalTrigger(seconds=CLOCK_LOOK.total_seconds()), id="clock")
         self._arm(announce=True)
         try:
             self.scheduler.start()
         finally:
+            self.watcher.stop()
+            self.control.stop()
             self._save()
             self.notifier.close()
             log.info("stopped")
         return 0
+
+    def _install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop_signal)
+        signal.signal(signal.SIGINT, self._on_stop_signal)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda _s, _f: self.scheduler.between_jobs(self.reload))
+
+    def _on_stop_signal(self, signum: int, _frame: object) -> None:
+        log.info("stopping on signal %s", signal.Signals(signum).name)
+        self.scheduler.between_jobs(self.stop)
+
+    # --- jobs -------------------------------------------------------------------------------------
 
     def _deliver(self) -> None:
         self._armed = None  # APScheduler removes a finished one-off job itself
@@ -107,6 +158,7 @@ class Service:
         self._arm()
 
     def _look_at_clock(self) -> None:
+        self.watcher.ensure_alive()
         jumped = self.watch.jump()
         if jumped < timedelta(0):
             log.info("the clock was set back by %s; re-anchoring the schedules", -jumped)
@@ -131,15 +183,113 @@ class Service:
         if announce:
             self._say("Next: " + (describe_due(due, self.config.zone, self.config.clock()) if due else "nothing is scheduled.") + " Stop with Ctrl-C.")
 
+    # --- actions (always on the scheduler thread) -------------------------------------------------
+
+    def reload(self) -> ReloadResult:
+        """Re-read the tip file: a valid edit takes over; a broken one keeps the last good bank and says so once."""
+        now = self.config.clock()
+        try:
+            change = read_bank_if_changed(self.config.tips_file, self.last_reload)
+        except TipBankError as error:
+            self._reload_failed(self.last_reload.failed(error, now))
+            return self.last_reload
+        if change is None:
+            self.last_reload = self.last_reload.checked(now)
+            return self.last_reload
+        bank, data = change
+        self.reminders.replace_bank(bank, now)
+        self.last_reload = ReloadResult.loaded(bank, data, now)
+        log.info("reloaded %s: %d tips", self.config.tips_file, len(bank.tips))
+        self._arm()
+        return self.last_reload
+
+    def _reload_failed(self, result: ReloadResult) -> None:
+        first_time = result.problems != self.last_reload.problems
+        self.last_reload = result
+        log.warning("the tip file has problems; keeping the last good tips:\n%s", "\n".join(result.problems))
+        if first_time:
+            self.notifier.send(result.notification())
+
+    def pause(self, request: dict[str, Any]) -> str:
+        """Pause for `for` (a duration), until `until` ("HH:MM"), until `morning`, or until resumed."""
+        duration = parse_duration(request["for"]) if request.get("for") else None
+        until_s = parse_clock(request["until"]) if request.get("until") else None
+        until = self.reminders.pause_end(self.config.clock(), duration, until_s, bool(request.get("morning")))
+        self.reminders.state.paused_until = until
+        self._save()
+        self._arm()
+        log.info("paused %s", describe_pause(until, self.config.zone))
+        return describe_pause(until, self.config.zone)
+
+    def resume(self) -> None:
+        self.reminders.state.paused_until = None
+        self._save()
+        self._arm()
+
+    def send_tip_now(self, category: str | None) -> dict[str, str]:
+        import random
+
+        from dmer_tips.rotation import pick_tip
+
+        tip = pick_tip(self.reminders.bank, self.reminders.state.rotation, category, random.Random())
+        self._save()
+        self.notifier.send(Notification(tip.title, tip.text))
+        return {"category": tip.category, "id": tip.id, "title": tip.title, "text": tip.text}
+
+    def status(self) -> dict[str, Any]:
+        now = self.config.clock()
+        paused = self.reminders.paused_until(now)
+        plan = self.reminders.state.plan
+        upcoming = self.reminders.upcoming(now)
+        return {
+            "running": True,
+            "pid": os.getpid(),
+            "tips_file": str(self.config.tips_file),
+            "tips": len(self.reminders.bank.tips),
+            "reload": self.last_reload.to_json(),
+            "paused_until": paused.isoformat() if paused else None,
+            "sent_today": plan.sent_on(now.astimezone(self.config.zone).date()),
+            "next": {name: due.at.astimezone(self.config.zone).isoformat() if due else None for name, due in upcoming.items()},
+            "notifications_to": self.notifier.place,
+        }
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    def _on_request(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Runs on the control thread: hand the work to the scheduler thread and wait for its answer."""
+        command = request.get("command")
+        actions: dict[str, Callable[[], Any]] = {
+            "status": self.status,
+            "reload": lambda: self.reload().to_json(),
+            "pause": lambda: self.pause(request),
+            "resume": self.resume,
+            "tip": lambda: self.send_tip_now(request.get("category")),
+            "stop": self.stop,
+        }
+        if command not in actions:
+            raise DmerTipsError(f"unknown command {command!r}")
+        return {"ok": True, "result": self._on_scheduler_thread(actions[command])}
+
+    def _on_scheduler_thread(self, work: Callable[[], T]) -> T:
+        done: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(work())
+            except BaseException as error:
+                done.set_exception(error)
+
+        self.scheduler.between_jobs(run)
+        return done.result(timeout=10)
+
     def _save(self) -> None:
         try:
-            self.config.state_file.save(self.reminders.state)
+            self.state_file.save(self.reminders.state)
         except Exception:  # a full disk must not stop the reminders; the next save tries again
             log.exception("could not save the state")
-
-    def _stop(self, signum: int, _frame: object) -> None:
-        log.info("stopping on signal %s", signal.Signals(signum).name)
-        self.scheduler.request_stop()
 
     def _say(self, line: str) -> None:
         print(line, file=self.out, flush=True)

@@ -13,9 +13,15 @@ PRIVATE_DIR = 0o700
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable only by the user; an existing dir keeps its mode."""
+    """Create `path` (and parents) if needed, and make sure it is the user's own and closed to others."""
     try:
         path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        if hasattr(os, "getuid"):
+            info = path.stat()
+            if info.st_uid != os.getuid():
+                raise DmerTipsError(f"{path}: this folder belongs to someone else — remove it or point XDG_* elsewhere")
+            if info.st_mode & 0o077:
+                path.chmod(PRIVATE_DIR)
     except OSError as error:
         raise DmerTipsError(f"{path}: cannot create this folder ({error.strerror}) — check its parent's permissions") from None
     return path

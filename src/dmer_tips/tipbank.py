@@ -27,13 +27,16 @@ def schema_path() -> Path:
 
 def load_tip_bank(path: Path) -> TipBank:
     """Read and check `path`; raises TipBankError listing every problem as `PATH:LINE:COL: what — fix`."""
+    return parse_tip_bank(read_tip_file(path), str(path))
+
+
+def read_tip_file(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise DmerTipsError(f"{path}: no such file — check the path, or run `dmer-tips edit` to create your own copy") from None
     except OSError as error:
         raise DmerTipsError(f"{path}: cannot be read ({error.strerror}) — check its permissions") from None
-    return parse_tip_bank(data, str(path))
 
 
 def parse_tip_bank(data: bytes, label: str) -> TipBank:

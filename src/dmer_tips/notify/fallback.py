@@ -35,6 +35,13 @@ class FallbackNotifier(Notifier):
                 log.info("desktop notifications work again")
                 self._down_reason = None
 
+    @property
+    def place(self) -> str:
+        """Where notifications go right now, in words."""
+        if self._down_reason is None:
+            return self.primary.name
+        return f"{self.fallback.name} (the desktop is not reachable: {self._down_reason})"
+
     def probe(self) -> str:
         try:
             return self.primary.probe()

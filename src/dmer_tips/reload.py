@@ -1,0 +1,78 @@
+"""Re-reading an edited tip file: what changed, and what the user is told when it is broken."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dmer_tips.errors import Problem, TipBankError
+from dmer_tips.model import TipBank
+from dmer_tips.notify import Notification
+from dmer_tips.tipbank import parse_tip_bank
+
+NOTIFICATION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """The outcome of the latest (re)load; `good_digest` identifies the bytes of the bank in use."""
+
+    ok: bool
+    at: datetime | None
+    tips: int
+    good_digest: str
+    problems: tuple[Problem, ...] = field(default=())
+
+    @classmethod
+    def initial(cls) -> ReloadResult:
+        return cls(True, None, 0, "")
+
+    @classmethod
+    def loaded(cls, bank: TipBank, data: bytes, at: datetime) -> ReloadResult:
+        return cls(True, at, len(bank.tips), _digest(data))
+
+    def checked(self, at: datetime) -> ReloadResult:
+        """The file was read again and still holds the bank in use."""
+        return replace(self, ok=True, at=at, problems=())
+
+    def failed(self, error: TipBankError, at: datetime) -> ReloadResult:
+        return ReloadResult(False, at, self.tips, self.good_digest, tuple(error.problems))
+
+    def notification(self) -> Notification:
+        """One gentle notification naming the file, line and first problem."""
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        body = f"{Path(first.path).name} line {first.line}: {first.what}{more}. Your reminders go on with the last good version."
+        if len(body) > NOTIFICATION_LIMIT:
+            body = f"{Path(first.path).name} line {first.line}: {first.what}{more}."
+        return Notification("Your tips file needs a look", body)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "at": self.at.isoformat() if self.at else None,
+            "tips": self.tips,
+            "problems": [str(p) for p in self.problems],
+        }
+
+
+def read_bank_if_changed(path: Path, last: ReloadResult) -> tuple[TipBank, bytes] | None:
+    """The new bank and its bytes, or None when the file holds the bank already in use.
+
+    Raises TipBankError when the file is broken or gone, so the caller keeps the last good bank.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        what = "the file is missing" if isinstance(error, FileNotFoundError) else f"the file cannot be read ({error.strerror})"
+        raise TipBankError([Problem(str(path), 1, 1, what, "restore it or save it again; the last good tips keep running")]) from None
+    if last.ok and _digest(data) == last.good_digest:
+        return None
+    return parse_tip_bank(data, str(path)), data
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,86 @@
+"""Noticing that the tip file was saved, however the editor saves it, without polling while idle.
+
+Editors save in place, truncate then write, write a temp file and rename it over the original, or delete
+and recreate. So we watch the file's folder (kernel file events through watchdog), react to any event
+that names the file, and report a change only after a quiet period, so a half-written file is never used.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+QUIET_PERIOD_S = 0.3
+
+
+class TipFileWatcher:
+    """Calls `on_change()` once a burst of saves to `path` has settled. Never raises from its threads."""
+
+    def __init__(self, path: Path, on_change: Callable[[], None], quiet_period_s: float = QUIET_PERIOD_S) -> None:
+        self.path = path.resolve()
+        self.on_change = on_change
+        self.quiet_period_s = quiet_period_s
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._observer: Any = None
+
+    def start(self) -> None:
+        """Begin watching; a folder that cannot be watched is logged, and `ensure_alive` retries later."""
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        watcher = self
+
+        class Handler(FileSystemEventHandler):  # type: ignore[misc]
+            def on_any_event(self, event: Any) -> None:
+                try:
+                    watcher._saw(event)
+                except Exception:  # an exception escaping here would kill the observer for good
+                    log.exception("error while handling a file event")
+
+        observer = Observer()
+        try:
+            observer.schedule(Handler(), str(self.path.parent), recursive=False)
+            observer.start()
+        except Exception:  # noqa: BLE001 - a missing folder, or inotify limits: keep running without reloads
+            log.exception("cannot watch %s for changes; will try again", self.path.parent)
+            return
+        self._observer = observer
+        log.info("watching %s for changes", self.path)
+
+    def ensure_alive(self) -> None:
+        """Restart the watch if its thread died or never started (called once a minute)."""
+        if self._observer is None or not self._observer.is_alive():
+            if self._observer is not None:
+                log.warning("the file watcher stopped; restarting it")
+            self._observer = None
+            self.start()
+
+    def _saw(self, event: Any) -> None:
+        names = {Path(str(p)).name for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")) if p}
+        if self.path.name not in names or getattr(event, "event_type", "") in ("opened", "closed_no_write"):
+            return
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.quiet_period_s, self._settled)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _settled(self) -> None:
+        try:
+            self.on_change()
+        except Exception:
+            log.exception("error while reloading after a change")
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=2)
