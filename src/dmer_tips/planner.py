@@ -89,11 +89,6 @@ class Planner:
         self.zone = zone
         self.seed = seed
 
-    def next_due(self, state: PlanState, now: datetime) -> Due | None:
-        """The earliest reminder that may be sent at or after `now`; on a tie, the one waiting longest goes first."""
-        candidates = [due for due in self.next_per_category(state, now).values() if due is not None]
-        return min(candidates, key=lambda due: (due.at, due.slot), default=None)
-
     def next_per_category(self, state: PlanState, now: datetime) -> dict[str, Due | None]:
         """For each category, when its next reminder would go out if no other category got there first."""
         floor = now.astimezone(UTC)
@@ -103,7 +98,9 @@ class Planner:
 
     def _candidate(self, category: Category, state: PlanState, floor: datetime, now: datetime) -> Due | None:
         settings = self.bank.settings
-        slots = self.slots_after(category.schedule, state.cursors.get(category.name, now))
+        # Slots more than `grace` before the floor can never be sent: start past them (a long pause or suspend).
+        oldest_useful = floor - settings.grace - category.schedule.jitter - timedelta(seconds=1)
+        slots = self.slots_after(category.schedule, max(state.cursors.get(category.name, now), oldest_useful))
         horizon = floor + timedelta(days=_SEARCH_DAYS)
         slot = next(slots)
         for following in slots:

@@ -57,11 +57,15 @@ class Reminders:
         return until if until is not None and until > now else None
 
     def next_due(self, now: datetime) -> Due | None:
-        """The next reminder to send; while paused, the first one after the pause ends."""
-        return self.planner.next_due(self.state.plan, self.paused_until(now) or now)
+        """The earliest reminder to send; on a tie the one waiting longest goes first; while paused, after the pause."""
+        upcoming = self.upcoming(now)
+        return min((due for due in upcoming.values() if due), key=lambda due: (due.at, due.slot), default=None)
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
-        return self.planner.next_per_category(self.state.plan, self.paused_until(now) or now)
+        paused = self.paused_until(now)
+        if paused is not None and paused.year >= FOREVER_YEAR:
+            return dict.fromkeys((c.name for c in self.bank.categories), None)
+        return self.planner.next_per_category(self.state.plan, paused or now)
 
     def take(self, due: Due) -> Tip:
         """Mark `due` as sent and return the tip to show for it."""

@@ -13,6 +13,7 @@ import logging
 import os
 import queue
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class _Scheduler(BlockingScheduler):  # type: ignore[misc]
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._queued: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._event = threading.Event()  # so work can be queued before start(), which keeps this event
 
     def between_jobs(self, work: Callable[[], None]) -> None:
         self._queued.put(work)
@@ -206,7 +208,7 @@ class Service:
     def _reload_failed(self, result: ReloadResult) -> None:
         first_time = result.problems != self.last_reload.problems
         self.last_reload = result
-        log.warning("the tip file has problems; keeping the last good tips:\n%s", "\n".join(result.problems))
+        log.warning("the tip file has problems; keeping the last good tips:\n%s", "\n".join(map(str, result.problems)))
         if first_time:
             self.notifier.send(result.notification())
 
@@ -254,7 +256,8 @@ class Service:
         }
 
     def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.state != STATE_STOPPED:
+            self.scheduler.shutdown(wait=False)
 
     # --- plumbing ---------------------------------------------------------------------------------
 

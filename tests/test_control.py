@@ -1,0 +1,146 @@
+"""Every control command against a real service process with a temporary home."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+from collections.abc import Callable, Iterator
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client
+from pathlib import Path
+
+import pytest
+
+from .conftest import MINIMAL_BANK
+from .serviceproc import ServiceProcess, ask, channel, cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def service() -> Iterator[ServiceProcess]:
+    running = ServiceProcess()
+    yield running
+    running.stop()
+
+
+def test_status_reports_the_running_service(service: ServiceProcess) -> None:
+    """`status` shows pid, tip file, last reload, pause, what was sent today and what is next."""
+    done = cli("status")
+    assert done.returncode == 0
+    assert f"dmer-tips is running (pid {service.process.pid})" in done.stdout
+    assert "(62 tips)" in done.stdout and "last reload: OK" in done.stdout and "paused:      no" in done.stdout
+    status = service.status()
+    assert status["pid"] == service.process.pid and status["sent_today"] == 0
+    assert set(status["next"]) >= {"grounding", "hydration"}
+
+
+def test_commands_without_a_service_say_so_with_exit_3() -> None:
+    """With no service, control commands explain and exit 3; `tip` prints a tip here instead."""
+    for argv in (("status",), ("pause", "1h"), ("resume",), ("reload",), ("stop",)):
+        done = cli(*argv)
+        assert done.returncode == 3, argv
+        assert "not running" in done.stdout + done.stderr
+    done = cli("tip", "grounding")
+    assert done.returncode == 0 and "Through the wave" in done.stdout
+
+
+def test_second_instance_is_refused(service: ServiceProcess) -> None:
+    """A second `run` says it is already running, with the first one's pid, and exits 4."""
+    done = cli("run")
+    assert done.returncode == 4
+    assert done.stderr == f"Error: already running (pid {service.process.pid}) — stop it with `dmer-tips stop`, or see `dmer-tips status`\n"
+
+
+def test_killed_service_leaves_no_stale_lock() -> None:
+    """After SIGKILL a new service starts at once: no stale lock, no stale socket."""
+    first = ServiceProcess()
+    first.kill()
+    second = ServiceProcess()
+    assert second.status()["pid"] == second.process.pid
+    assert second.stop() == 0
+
+
+def test_socket_and_key_are_private(service: ServiceProcess) -> None:
+    """The socket is 0600 in a 0700 folder, and the key file is 0600."""
+    socket = Path(channel().address)
+    assert stat.S_IMODE(socket.stat().st_mode) == 0o600
+    assert stat.S_IMODE(socket.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(channel().key_file.stat().st_mode) == 0o600
+
+
+def test_wrong_key_is_refused_and_the_service_carries_on(service: ServiceProcess) -> None:
+    """A client without the key is turned away; the service still answers its user."""
+    with pytest.raises(AuthenticationError):
+        Client(channel().address, "AF_UNIX", authkey=b"not the key")
+    assert service.status()["running"] is True
+
+
+def test_pause_resume_and_pause_across_a_restart() -> None:
+    """A pause shows in status, survives a restart (which says so once), and `resume` ends it."""
+    service = ServiceProcess()
+    done = cli("pause", "2h")
+    assert done.returncode == 0 and done.stdout.startswith("Reminders paused until ")
+    assert service.status()["paused_until"] is not None
+    assert all(at is None or at >= service.status()["paused_until"] for at in service.status()["next"].values())
+    assert service.stop() == 0
+    again = ServiceProcess()
+    assert again.status()["paused_until"] is not None
+    assert cli("resume").stdout == "Reminders resumed.\n"
+    assert again.status()["paused_until"] is None
+    assert again.stop() == 0
+    assert again.output.count("Reminders are paused until ") == 1
+
+
+def test_pause_until_a_time_and_until_morning(service: ServiceProcess) -> None:
+    """`--until HH:MM` and `--until-morning` pause to a wall time; no argument pauses until resumed."""
+    assert cli("pause", "--until", "23:59").returncode == 0
+    assert service.status()["paused_until"][11:16] == "23:59"
+    assert cli("pause", "--until-morning").returncode == 0
+    assert service.status()["paused_until"][11:16] == "08:00"
+    assert cli("pause").stdout == "Reminders paused until you resume.\n"
+    bad = cli("pause", "soon")
+    assert bad.returncode == 2 and '"soon" is not a duration' in bad.stderr
+
+
+def test_tip_goes_through_the_service(service: ServiceProcess) -> None:
+    """`tip` asks the service, which shows it (here: prints it, having no desktop) and advances its rotation."""
+    done = cli("tip", "magnesium")
+    assert done.returncode == 0 and done.stdout.startswith("Sent: Magnesium, gently: ")
+    sent_text = done.stdout.split(": ", 2)[2].strip()
+    service.stop()
+    assert sent_text in service.output
+
+
+def test_stop_ends_the_service(service: ServiceProcess) -> None:
+    """`stop` ends the service promptly with exit 0 and removes its socket."""
+    assert cli("stop").stdout == "Stopped.\n"
+    assert service.process.wait(timeout=5) == 0
+    assert not Path(channel().address).exists()
+
+
+def test_sighup_reloads(service: ServiceProcess) -> None:
+    """SIGHUP makes the service re-read its file (the reload time moves on)."""
+    before = service.status()["reload"]["at"]
+    time.sleep(0.01)
+    os.kill(service.process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while service.status()["reload"]["at"] == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.status()["reload"]["at"] != before
+
+
+def test_reload_command_reports_problems(write_tips: Callable[[str], Path]) -> None:
+    """`reload` on a broken file lists the problems and exits 1; the service keeps its tips."""
+    tips = write_tips(MINIMAL_BANK)
+    service = ServiceProcess(tips)
+    try:
+        tips.write_text(MINIMAL_BANK.replace('"10:00"', "10:00"))
+        done = cli("reload")
+        assert done.returncode == 1
+        assert f'{tips}:6:11: "at" 10:00 was read as a number of minutes' in done.stderr
+        assert service.status()["tips"] == 1
+    finally:
+        service.stop()

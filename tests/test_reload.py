@@ -1,0 +1,105 @@
+"""Hot reload of tips.yaml in a running service, for every way editors save."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import MINIMAL_BANK
+from .serviceproc import ServiceProcess, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def bank_with(tips: int) -> str:
+    extra = "".join(f'      - id: more-{i}\n        text: "Another gentle tip, number {i}."\n        source: art\n' for i in range(tips - 1))
+    return MINIMAL_BANK + extra
+
+
+def save_in_place(path: Path, text: str) -> None:
+    with open(path, "r+", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.truncate()
+
+
+def save_truncate_then_write(path: Path, text: str) -> None:
+    """Like VS Code: a reader can see the empty file between the two steps."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.write(text)
+
+
+def save_temp_and_rename(path: Path, text: str) -> None:
+    """Like gedit and JetBrains: write a temp file beside it, then rename over it."""
+    temp = path.with_name(f".{path.name}.tmp123")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def save_like_vim(path: Path, text: str) -> None:
+    """Like vim outside /tmp: move the original to `tips.yaml~`, write a new file, remove the backup."""
+    backup = path.with_name(path.name + "~")
+    os.replace(path, backup)
+    path.write_text(text, encoding="utf-8")
+    backup.unlink()
+
+
+def save_delete_and_recreate(path: Path, text: str) -> None:
+    path.unlink()
+    path.write_text(text, encoding="utf-8")
+
+
+SAVE_STYLES = [save_in_place, save_truncate_then_write, save_temp_and_rename, save_like_vim, save_delete_and_recreate]
+
+
+@pytest.fixture
+def tips_and_service(write_tips: Callable[[str], Path]) -> Iterator[tuple[Path, ServiceProcess]]:
+    tips = write_tips(bank_with(1))
+    service = ServiceProcess(tips)
+    yield tips, service
+    assert service.stop() == 0
+
+
+@pytest.mark.parametrize("save", SAVE_STYLES, ids=lambda f: f.__name__)
+def test_every_save_style_is_picked_up(save: Callable[[Path, str], None], tips_and_service: tuple[Path, ServiceProcess]) -> None:
+    """A valid edit saved in this style becomes the service's tip bank, with no error along the way."""
+    tips, service = tips_and_service
+    save(tips, bank_with(3))
+    wait_until(lambda: service.status()["tips"] == 3, what="the edit to be loaded")
+    save(tips, bank_with(5))
+    wait_until(lambda: service.status()["tips"] == 5, what="the second edit to be loaded")
+    assert service.status()["reload"]["ok"] is True
+    service.stop()
+    assert "needs a look" not in service.output
+
+
+def test_broken_edit_keeps_the_last_good_bank_and_tells_once(tips_and_service: tuple[Path, ServiceProcess]) -> None:
+    """A broken save keeps the old tips, notifies once with file and line, shows in status; a fix reloads."""
+    tips, service = tips_and_service
+    broken = bank_with(2).replace('at: "10:00"', "at: 10:00")
+    save_in_place(tips, broken)
+    wait_until(lambda: service.status()["reload"]["ok"] is False, what="the broken edit to be noticed")
+    status = service.status()
+    assert status["tips"] == 1
+    assert status["reload"]["problems"] == [f'{tips}:6:11: "at" 10:00 was read as a number of minutes — write "10:00" in quotes']
+    save_in_place(tips, broken + "\n")  # saved again, still the same problem
+    save_in_place(tips, bank_with(4))
+    wait_until(lambda: service.status()["tips"] == 4, what="the fixed file to be loaded")
+    assert service.status()["reload"]["ok"] is True
+    service.stop()
+    notice = 'Your tips file needs a look: tips.yaml line 6: "at" 10:00 was read as a number of minutes. Your reminders go on with the last good version.'
+    assert service.output.count(notice) == 1
+
+
+def test_a_burst_of_saves_ends_on_the_last_one(tips_and_service: tuple[Path, ServiceProcess]) -> None:
+    """Twenty quick saves, valid and not, in every style, leave the service on the final content."""
+    tips, service = tips_and_service
+    for round_ in range(20):
+        text = bank_with(2 + round_ % 5) if round_ % 3 else "categories: [oops"
+        SAVE_STYLES[round_ % len(SAVE_STYLES)](tips, text)
+    SAVE_STYLES[0](tips, bank_with(7))
+    wait_until(lambda: service.status()["tips"] == 7 and service.status()["reload"]["ok"], what="the final content")
