@@ -42,15 +42,21 @@ class TipFileWatcher:
                 except Exception:  # an exception escaping here would kill the observer for good
                     log.exception("error while handling a file event")
 
-        observer = Observer()
-        try:
-            observer.schedule(Handler(), str(self.path.parent), recursive=False)
-            observer.start()
-        except Exception:  # noqa: BLE001 - a missing folder, or inotify limits: keep running without reloads
-            log.exception("cannot watch %s for changes; will try again", self.path.parent)
+        from watchdog.observers.polling import PollingObserver
+
+        # Kernel events first; stat polling only where they cannot be had (e.g. inotify limits reached).
+        for make in (Observer, PollingObserver):
+            observer = make()
+            try:
+                observer.schedule(Handler(), str(self.path.parent), recursive=False)
+                observer.start()
+            except Exception:  # a missing folder or exhausted watches: try the next way, then retry later
+                log.warning("cannot watch %s with %s", self.path.parent, make.__name__, exc_info=True)
+                continue
+            self._observer = observer
+            log.info("watching %s for changes (%s)", self.path, make.__name__)
             return
-        self._observer = observer
-        log.info("watching %s for changes", self.path)
+        log.error("cannot watch %s for changes; will try again in a minute", self.path.parent)
 
     def ensure_alive(self) -> None:
         """Restart the watch if its thread died or never started (called once a minute)."""
