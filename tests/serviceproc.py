@@ -23,8 +23,13 @@ def ask(command: str, **arguments: Any) -> Any:
     return request(channel(), command, **arguments)["result"]
 
 
+def no_desktop_env() -> dict[str, str]:
+    """This environment without a desktop session, so tests never notify the developer's real desktop."""
+    return {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+
+
 def cli(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dmer_tips", *argv], capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, "-m", "dmer_tips", *argv], capture_output=True, text=True, timeout=30, env=no_desktop_env())
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str = "condition") -> float:
@@ -40,8 +45,7 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str
 class ServiceProcess:
     def __init__(self, tips: Path | None = None) -> None:
         argv = [sys.executable, "-m", "dmer_tips", "run"] + (["--tips", str(tips)] if tips else [])
-        env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
-        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(argv, env=no_desktop_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.output = ""
         wait_until(self._answers, what="the service to answer")
 

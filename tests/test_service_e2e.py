@@ -110,3 +110,24 @@ def test_broken_tips_file_stops_run_with_the_problems(capsys: pytest.CaptureFixt
     code = main(["run", "--tips", str(write_tips(FAST_TIPS.replace("every: 2s", "every: 2")))])
     assert code == 1
     assert '"every" 2 has no unit — add one, like 2m or 2h' in capsys.readouterr().err
+
+
+@pytest.mark.desktop
+@pytest.mark.slow
+def test_session_steps_reach_the_notification_server_in_order(tmp_path: Path, write_tips: Callable[[str], Path]) -> None:
+    """A standalone companion session's steps arrive at dunst one after another, in order."""
+    text = FAST_TIPS + (
+        "sessions:\n  feed:\n    steps:\n"
+        '      - {after: 0s, title: "Breathe", text: "In for four, out for six.", source: art}\n'
+        '      - {after: 1s, title: "Five things", text: "Name five things you can see.", source: art}\n'
+        '      - {after: 2s, title: "The wave passes", text: "It is a reflex, not you.", source: art}\n'
+    )
+    with running_desktop(tmp_path) as desktop:
+        done = subprocess.run(
+            [sys.executable, "-m", "dmer_tips", "session", "--tips", str(write_tips(text))],
+            env={**os.environ, **desktop.env}, capture_output=True, text=True, timeout=30,
+        )
+        calls = desktop.wait_for_calls(3)
+    assert done.returncode == 0 and done.stdout.endswith("Session finished.\n"), done.stderr
+    summaries = [re.findall(r'string "(.*)"', call)[2] for call in calls]
+    assert summaries == ["Breathe", "Five things", "The wave passes"]

@@ -146,7 +146,7 @@ def test_alias_bomb_is_refused_without_expanding(write_tips: Callable[[str], Pat
         prev, name = chr(ord("a") + index - 1), chr(ord("a") + index)
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     found = problems(write_tips("\n".join(lines) + "\n"))
-    assert found[0] == 'F:1:1: unknown key "a" in the tip file — allowed here: version, settings, sources, categories'
+    assert found[0] == 'F:1:1: unknown key "a" in the tip file — allowed here: version, settings, sources, categories, sessions'
     assert 'F:2:8: aliases (*a) are not allowed — write the value out in full' in found
 
 

@@ -41,8 +41,35 @@ def systemd_user_available(run: Runner) -> bool:
     return shutil.which("systemctl") is not None and run(["systemctl", "--user", "show-environment"]) == 0
 
 
-def plan(platform: str, home: Path, config_dir: Path, systemd: bool) -> Entry:
-    """The autostart entry for this platform; `config_dir` is the user's config base (e.g. ~/.config)."""
+def plan(platform: str, home: Path, config_dir: Path, systemd: bool, data_dir: Path | None = None) -> list[Entry]:
+    """The entries for this platform: the autostart one, and on Linux the companion's launcher.
+
+    `config_dir` and `data_dir` are the user's config and data bases (e.g. ~/.config and ~/.local/share).
+    """
+    entries = [_autostart(platform, home, config_dir, systemd)]
+    if platform.startswith("linux"):
+        entries.append(_launcher((data_dir or home / ".local" / "share") / "applications" / "dmer-tips-companion.desktop"))
+    return entries
+
+
+def _launcher(path: Path) -> Entry:
+    """A desktop launcher, "Start let-down companion", so a session starts with one click."""
+    from dmer_tips.notify.base import icon_path
+
+    command = [sys.executable, "-m", "dmer_tips", "session"]
+    return Entry(path, (
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Name=Start let-down companion\n"
+        "Comment=Gentle grounding steps through the let-down wave (dmer-tips)\n"
+        f"Exec={' '.join(_desktop_quote(part) for part in command)}\n"
+        f"Icon={icon_path()}\n"
+        "Terminal=false\n"
+        "Categories=Utility;\n"
+    ))
+
+
+def _autostart(platform: str, home: Path, config_dir: Path, systemd: bool) -> Entry:
     command = service_command()
     if platform == "darwin":
         agent = {"Label": "org.dmer-tips", "ProgramArguments": command, "RunAtLoad": True, "KeepAlive": {"SuccessfulExit": False}}
@@ -83,8 +110,16 @@ def plan(platform: str, home: Path, config_dir: Path, systemd: bool) -> Entry:
     return Entry(config_dir / "autostart" / "dmer-tips.desktop", desktop)
 
 
-def install(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
-    """Write the entry (unchanged content is left alone) and switch it on; returns what was (or would be) done."""
+def install(entries: list[Entry], dry_run: bool, run: Runner) -> list[str]:
+    """Write each entry (unchanged content is left alone) and switch it on; returns what was (or would be) done."""
+    return [line for entry in entries for line in _install(entry, dry_run, run)]
+
+
+def uninstall(entries: list[Entry], dry_run: bool, run: Runner) -> list[str]:
+    return [line for entry in entries for line in _uninstall(entry, dry_run, run)]
+
+
+def _install(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
     if dry_run:
         return [f"would write {entry.path}:", entry.content.rstrip("\n"), *(f"would run: {shlex.join(c)}" for c in entry.enable)]
     done = []
@@ -97,7 +132,7 @@ def install(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
     return done
 
 
-def uninstall(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
+def _uninstall(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
     if not entry.path.exists():
         return [f"nothing to remove: {entry.path} does not exist"]
     if dry_run:

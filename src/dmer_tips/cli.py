@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from dmer_tips.model import TipBank
     from dmer_tips.paths import AppPaths, TipsFile
     from dmer_tips.autostart import Entry
+    from dmer_tips.journal import Journal
     from dmer_tips.reminders import Reminders
 
 EXIT_OK = 0
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in (
         _add_run, _add_status, _add_pause, _add_resume, _add_tip, _add_reload, _add_stop, _add_preview, _add_next,
+        _add_session, _add_log, _add_history,
         _add_check, _add_tips, _add_edit, _add_where, _add_install_service, _add_uninstall_service,
     ):
         add(commands)
@@ -167,6 +169,106 @@ def _cmd_stop(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_session(commands: argparse._SubParsersAction) -> None:
+    summary = "Start the let-down companion: grounding steps for one feed or pump (quiet hours do not apply)."
+    sub = _command(commands, "session", summary, "dmer-tips session pump", _cmd_session)
+    sub.add_argument("name", nargs="?", help="which session from tips.yaml (default: the first, e.g. feed)")
+    sub.add_argument("--respect-pause", action="store_true", help="do not start while reminders are paused")
+    sub.add_argument("--dry-run", action="store_true", help="print the steps with their times, send nothing")
+    sub.add_argument("--stop", action="store_true", help="cancel the steps still to come")
+    _tips_option(sub)
+
+
+def _cmd_session(args: argparse.Namespace) -> int:
+    from dmer_tips.companion import describe_plan, plan_session
+    from dmer_tips.control import NotRunning
+
+    if args.stop:
+        cancelled = _ask("session_stop")
+        print(f"Session stopped ({cancelled} step{'s' if cancelled != 1 else ''} cancelled)." if cancelled else "No session was running.")
+        return EXIT_OK
+    if args.dry_run:
+        print(describe_plan(plan_session(_load_bank(args.tips).session(args.name), _now()), _local_zone()))
+        return EXIT_OK
+    if args.tips is None:
+        try:
+            started = _ask("session", name=args.name, respect_pause=args.respect_pause)
+        except NotRunning:
+            pass
+        else:
+            again = " (the one already running was restarted)" if started["replaced"] else ""
+            print(f"Session \"{started['name']}\" started: {started['steps']} steps{again}. `dmer-tips session --stop` cancels it.")
+            return EXIT_OK
+    return _session_here(args)
+
+
+def _session_here(args: argparse.Namespace) -> int:
+    """No service runs: send the steps from this process, in the foreground."""
+    import time
+
+    from dmer_tips.companion import plan_session, run_here
+    from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
+    from dmer_tips.state import StateFile
+    from dmer_tips.views import describe_pause
+
+    session = _load_bank(args.tips).session(args.name)
+    paused = StateFile(_paths().state_file).load().paused_until
+    if args.respect_pause and paused is not None and paused > _now():
+        raise DmerTipsError(f"reminders are paused {describe_pause(paused, _local_zone())}, so the session was not started — leave out --respect-pause to start it anyway")
+    planned = plan_session(session, _now())
+    print(f"Session \"{session.name}\" runs here ({len(planned)} steps); Ctrl-C stops it.", flush=True)
+    sent = run_here(planned, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), _now, time.sleep)
+    print("Session finished." if sent == len(planned) else f"Session stopped after {sent} of {len(planned)} steps.")
+    return EXIT_OK
+
+
+def _add_log(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "log", "Note a D-MER episode in your private journal.", "dmer-tips log 3 --feeling sad anxious --note 'night feed'", _cmd_log)
+    sub.add_argument("intensity", nargs="?", type=int, help="0 (none this time) to 5 (the strongest)")
+    sub.add_argument("--feeling", nargs="+", default=[], metavar="WORD", help="words for how it felt, e.g. dread sad angry")
+    sub.add_argument("--note", default="", metavar="TEXT", help="anything else worth remembering")
+
+
+def _cmd_log(args: argparse.Namespace) -> int:
+    from dmer_tips.journal import Episode
+
+    now = _now()
+    _journal().record(Episode(now, args.intensity, tuple(args.feeling), args.note))
+    described = "no intensity" if args.intensity is None else f"intensity {args.intensity}"
+    feelings = f" ({', '.join(args.feeling)})" if args.feeling else ""
+    print(f"Logged at {now.astimezone(_local_zone()):%H:%M}: {described}{feelings}. It stays on this computer.")
+    return EXIT_OK
+
+
+def _add_history(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "history", "Chart your logged episodes per day, or export them as CSV.", "dmer-tips history --days 28 --csv dmer.csv", _cmd_history)
+    sub.add_argument("--days", type=_positive_int, default=14, metavar="N", help="how many days back (default 14)")
+    sub.add_argument("--csv", type=Path, metavar="FILE", help="also write the episodes to FILE, to share if you choose")
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from dmer_tips.journal import days, export_csv
+    from dmer_tips.views import history_chart
+
+    zone = _local_zone()
+    today = _now().astimezone(zone).date()
+    first = today - timedelta(days=args.days - 1)
+    episodes = _journal().since(datetime.combine(first, datetime.min.time(), tzinfo=zone))
+    print(history_chart(days(episodes, first, today, zone)))
+    if args.csv:
+        export_csv(episodes, args.csv, zone)
+        print(f"Wrote {len(episodes)} episodes to {args.csv}.")
+    return EXIT_OK
+
+
+def _journal() -> Journal:
+    from dmer_tips.journal import Journal
+
+    return Journal(_paths().state_dir / "journal.sqlite3")
+
+
 def _add_install_service(commands: argparse._SubParsersAction) -> None:
     summary = "Start the service at login (systemd user unit, XDG autostart, launchd agent or Startup entry)."
     sub = _command(commands, "install-service", summary, "dmer-tips install-service --dry-run", _cmd_install_service)
@@ -176,7 +278,7 @@ def _add_install_service(commands: argparse._SubParsersAction) -> None:
 def _cmd_install_service(args: argparse.Namespace) -> int:
     from dmer_tips.autostart import install, run_quietly
 
-    print("\n".join(install(_autostart_entry(), args.dry_run, run_quietly)))
+    print("\n".join(install(_autostart_entries(), args.dry_run, run_quietly)))
     return EXIT_OK
 
 
@@ -188,15 +290,15 @@ def _add_uninstall_service(commands: argparse._SubParsersAction) -> None:
 def _cmd_uninstall_service(args: argparse.Namespace) -> int:
     from dmer_tips.autostart import run_quietly, uninstall
 
-    print("\n".join(uninstall(_autostart_entry(), args.dry_run, run_quietly)))
+    print("\n".join(uninstall(_autostart_entries(), args.dry_run, run_quietly)))
     return EXIT_OK
 
 
-def _autostart_entry() -> Entry:
+def _autostart_entries() -> list[Entry]:
     from dmer_tips.autostart import plan, run_quietly, systemd_user_available
 
-    config_base = _paths().config_dir.parent
-    return plan(sys.platform, Path.home(), config_base, systemd_user_available(run_quietly))
+    data_base = Path(os.environ["XDG_DATA_HOME"]) if os.environ.get("XDG_DATA_HOME") else None
+    return plan(sys.platform, Path.home(), _paths().config_dir.parent, systemd_user_available(run_quietly), data_base)
 
 
 def _add_preview(commands: argparse._SubParsersAction) -> None:

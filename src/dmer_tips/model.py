@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.timespec import DailyWindow, format_clock, format_duration, format_weekdays
@@ -83,10 +84,37 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One notification of a let-down session, `after` the session starts."""
+
+    after: timedelta
+    title: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Session:
+    """A guided sequence for one feed or pump, started by the parent (`dmer-tips session NAME`)."""
+
+    name: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
 class TipBank:
     path: str
     settings: Settings
     categories: tuple[Category, ...]
+    sessions: tuple[Session, ...] = ()
+
+    def session(self, name: str | None) -> Session:
+        """The named session, or the first one; a DmerTipsError that suggests the closest name otherwise."""
+        if not self.sessions:
+            raise DmerTipsError("the tip file has no sessions — add a sessions: section (see the README)")
+        if name is None:
+            return self.sessions[0]
+        return _named(name, {s.name: s for s in self.sessions}, "session")
 
     @property
     def tips(self) -> tuple[Tip, ...]:
@@ -94,13 +122,18 @@ class TipBank:
 
     def category(self, name: str) -> Category:
         """The category called `name`; a DmerTipsError that suggests the closest name otherwise."""
-        found = next((c for c in self.categories if c.name == name), None)
-        if found is None:
-            names = [c.name for c in self.categories]
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f'did you mean "{close[0]}"?' if close else "choose one of: " + ", ".join(names)
-            raise DmerTipsError(f'there is no category "{name}" — {hint}')
-        return found
+        return _named(name, {c.name: c for c in self.categories}, "category")
+
+
+T = TypeVar("T")
+
+
+def _named(name: str, choices: dict[str, T], kind: str) -> T:
+    if name in choices:
+        return choices[name]
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    hint = f'did you mean "{close[0]}"?' if close else "choose one of: " + ", ".join(choices)
+    raise DmerTipsError(f'there is no {kind} "{name}" — {hint}')
 
 
 def _join(words: list[str]) -> str:

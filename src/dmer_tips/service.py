@@ -29,6 +29,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from dmer_tips.clockwatch import ClockWatch, utc_now
+from dmer_tips.companion import plan_session
 from dmer_tips.control import Channel, ControlServer
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.instance import InstanceLock
@@ -101,6 +102,7 @@ class Service:
         self.last_reload = ReloadResult.initial()
         self._armed: Any = None
         self._armed_count = 0
+        self._session: tuple[str, list[Any]] | None = None
         self.reminders: Reminders
 
     def run(self) -> int:
@@ -228,6 +230,42 @@ class Service:
         self._save()
         self._arm()
 
+    def start_session(self, name: str | None, respect_pause: bool) -> dict[str, Any]:
+        """Schedule a session's steps from now; a session already running is replaced, never doubled."""
+        session = self.reminders.bank.session(name)
+        now = self.config.clock()
+        paused = self.reminders.paused_until(now)
+        if respect_pause and paused is not None:
+            raise DmerTipsError(f"reminders are paused {describe_pause(paused, self.config.zone)}, so the session was not started — leave out --respect-pause to start it anyway")
+        replaced = self.stop_session() > 0
+        self._armed_count += 1
+        jobs = [
+            self.scheduler.add_job(self.notifier.send, DateTrigger(run_date=step.at), args=[step.notification], id=f"session-{self._armed_count}-{i}")
+            for i, step in enumerate(plan_session(session, now))
+        ]
+        self._session = (session.name, jobs)
+        log.info("session %s started (%d steps)%s", session.name, len(jobs), ", replacing the one running" if replaced else "")
+        return {"name": session.name, "steps": len(jobs), "replaced": replaced}
+
+    def stop_session(self) -> int:
+        """Cancel the steps still to come; returns how many there were."""
+        cancelled = 0
+        for job in self._session[1] if self._session else []:
+            try:
+                job.remove()
+                cancelled += 1
+            except JobLookupError:
+                pass  # already sent
+        self._session = None
+        return cancelled
+
+    def _session_status(self) -> dict[str, Any] | None:
+        if self._session is None:
+            return None
+        name, jobs = self._session
+        pending = sum(1 for job in jobs if self.scheduler.get_job(job.id) is not None)
+        return {"name": name, "steps_left": pending} if pending else None
+
     def send_tip_now(self, category: str | None) -> dict[str, str]:
         import random
 
@@ -253,6 +291,7 @@ class Service:
             "sent_today": plan.sent_on(now.astimezone(self.config.zone).date()),
             "next": {name: due.at.astimezone(self.config.zone).isoformat() if due else None for name, due in upcoming.items()},
             "notifications_to": self.notifier.place,
+            "session": self._session_status(),
         }
 
     def stop(self) -> None:
@@ -271,6 +310,8 @@ class Service:
             "resume": self.resume,
             "tip": lambda: self.send_tip_now(request.get("category")),
             "stop": self.stop,
+            "session": lambda: self.start_session(request.get("name"), bool(request.get("respect_pause"))),
+            "session_stop": self.stop_session,
         }
         if command not in actions:
             raise DmerTipsError(f"unknown command {command!r}")

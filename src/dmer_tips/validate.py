@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from dmer_tips.errors import Problem
-from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Settings, Source, Tip, TipBank
+from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Session, Settings, Source, Step, Tip, TipBank
 from dmer_tips.timespec import DailyWindow, SpecError, parse_clock, parse_duration, parse_weekdays, parse_window
 from dmer_tips.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
 
@@ -22,11 +22,13 @@ _DEFAULT_SETTINGS = Settings(
     daily_max=8,
     grace=timedelta(hours=1),
 )
-_TOP_KEYS = {"version": False, "settings": False, "sources": True, "categories": True}
+_TOP_KEYS = {"version": False, "settings": False, "sources": True, "categories": True, "sessions": False}
 _SETTINGS_KEYS = {"quiet_hours": False, "min_gap": False, "daily_max": False, "grace": False}
 _CATEGORY_KEYS = {"title": False, "schedule": True, "tips": True}
 _SCHEDULE_KEYS = {"at": False, "every": False, "window": False, "days": False, "jitter": False}
 _TIP_KEYS = {"id": False, "title": False, "text": True, "source": True}
+_STEP_KEYS = {"after": True, "title": False, "text": True, "source": True}
+MAX_STEP_AFTER = timedelta(hours=1)
 
 
 def derived_tip_id(category: str, text: str) -> str:
@@ -128,9 +130,10 @@ def build_tip_bank(root: Node | None, checker: Checker) -> TipBank | None:
     settings = _settings(entries["settings"][1], checker) if "settings" in entries else _DEFAULT_SETTINGS
     sources = _sources(entries["sources"][1], checker) if "sources" in entries else {}
     categories = _categories(entries["categories"][1], checker, sources, settings) if "categories" in entries else ()
+    sessions = _sessions(entries["sessions"][1], checker, sources) if "sessions" in entries else ()
     if checker.problems or settings is None:
         return None
-    return TipBank(checker.path, settings, categories)
+    return TipBank(checker.path, settings, categories, sessions)
 
 
 def _settings(node: Node, checker: Checker) -> Settings | None:
@@ -271,6 +274,42 @@ def _source(node: Node, checker: Checker, sources: dict[str, Source]) -> Source 
         checker.problem(node, f'unknown source "{key}"', _did_you_mean(key, list(sources), "add it under sources: with its headline"))
         return None
     return sources[key]
+
+
+def _sessions(node: Node, checker: Checker, sources: dict[str, Source]) -> tuple[Session, ...]:
+    mapping = checker.mapping(node, "sessions")
+    sessions = []
+    for name, (key_node, value) in (mapping.entries.items() if mapping else []):
+        if checker.name(key_node, "session name") is None:
+            continue
+        body = checker.mapping(value, f'session "{name}"', {"steps": True})
+        steps_node = body.entries["steps"][1] if body and "steps" in body.entries else None
+        steps = _steps(name, steps_node, checker, sources) if steps_node is not None else []
+        if steps:
+            sessions.append(Session(name, tuple(steps)))
+    return tuple(sessions)
+
+
+def _steps(session: str, node: Node, checker: Checker, sources: dict[str, Source]) -> list[Step]:
+    sequence = checker.sequence(node, f'the steps of "{session}"')
+    if sequence is not None and not sequence.items:
+        checker.problem(node, f'session "{session}" has no steps', "add at least one step with after: and text:")
+    steps: list[Step] = []
+    for item in sequence.items if sequence else []:
+        mapping = checker.mapping(item, "a step", _STEP_KEYS)
+        if mapping is None:
+            continue
+        entries = {k: v for k, (_, v) in mapping.entries.items()}
+        after = checker.spec(entries["after"], "after", parse_duration, "45s") if "after" in entries else None
+        text = checker.text(entries["text"], "text", TEXT_LIMIT) if "text" in entries else None
+        title = checker.text(entries["title"], "title", TITLE_LIMIT) if "title" in entries else "Let-down companion"
+        source = _source(entries["source"], checker, sources) if "source" in entries else None
+        if after is not None and (after > MAX_STEP_AFTER or steps and after < steps[-1].after):
+            checker.problem(entries["after"], f'"after" {entries["after"].text} is out of order or over 1h', "list steps in time order, each within the hour")
+            continue
+        if after is not None and text is not None and title is not None and source is not None:
+            steps.append(Step(after, title, text, source))
+    return steps
 
 
 def _optional(values: dict[str, Node], key: str, read: Callable[[Node], T | None], default: T) -> T | None:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from dmer_tips.journal import Day
 from dmer_tips.model import Tip, TipBank
 from dmer_tips.planner import Due
 from dmer_tips.reminders import FOREVER_YEAR, Sent
@@ -108,3 +109,22 @@ def status_text(status: dict[str, Any], now: datetime) -> str:
 
 def _clock_of(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%a %H:%M") if iso else "-"
+
+
+def history_chart(days: list[Day]) -> str:
+    """Episodes per day as a bar, and the day's average intensity as five dots, oldest first."""
+    lines = [f"D-MER over the last {len(days)} days (episodes per day; average intensity 0-5)"]
+    for d in days:
+        bar = "■" * min(d.episodes, 20) + ("+" if d.episodes > 20 else "")
+        dots = "" if d.average is None else "●" * round(d.average) + "○" * (5 - round(d.average)) + f" {d.average:.1f}"
+        lines.append(f"{d.day:%a %Y-%m-%d}  {bar:<21} {d.episodes:>2}   {dots}".rstrip())
+    total = sum(d.episodes for d in days)
+    rated = [d.average for d in days if d.average is not None]
+    summary = f"{total} episode{'s' if total != 1 else ''} logged"
+    if rated:
+        half = len(days) // 2
+        early = [d.average for d in days[:half] if d.average is not None]
+        late = [d.average for d in days[half:] if d.average is not None]
+        if early and late:
+            summary += f"; average intensity {sum(early) / len(early):.1f} in the first half, {sum(late) / len(late):.1f} in the second"
+    return "\n".join([*lines, summary + "."])

@@ -1,0 +1,56 @@
+"""The let-down companion: a short sequence of grounding notifications for one feed or pump.
+
+A session ignores quiet hours (a night feed is exactly when it is needed) and the daily maximum. The
+service runs it when there is one; otherwise it runs here, in the foreground, until done or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from dmer_tips.model import Session
+from dmer_tips.notify import Notification, Notifier
+
+LOG_HINT = "How was it? Note it with: dmer-tips log 0-5"
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    at: datetime
+    notification: Notification
+
+
+def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
+    """Each step's time and what it shows; the last one also says how to log the episode."""
+    planned = []
+    for index, step in enumerate(session.steps):
+        last = index == len(session.steps) - 1
+        body = f"{step.text} {LOG_HINT}" if last else step.text
+        planned.append(PlannedStep(start + step.after, Notification(step.title, body)))
+    return planned
+
+
+def describe_plan(planned: list[PlannedStep], zone: tzinfo) -> str:
+    return "\n".join(f"{p.at.astimezone(zone):%H:%M:%S}  {p.notification.title}: {p.notification.body}" for p in planned)
+
+
+def run_here(
+    planned: list[PlannedStep],
+    notifier: Notifier,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> int:
+    """Send each step at its time; returns how many were sent. Ctrl-C (KeyboardInterrupt) stops early."""
+    sent = 0
+    try:
+        for step in planned:
+            wait = (step.at - clock()).total_seconds()
+            if wait > 0:
+                sleep(wait)
+            notifier.send(step.notification)
+            sent += 1
+    except KeyboardInterrupt:
+        pass
+    return sent
