@@ -9,7 +9,8 @@ import pytest
 
 import dmer_tips
 from dmer_tips.model import TipBank
-from dmer_tips.tipbank import bundled_tips_path, load_tip_bank
+from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.paths import bundled_tips_path
 
 REPO_TIPS = Path(__file__).resolve().parents[1] / "tips.yaml"
 REQUIRED_CATEGORIES = {

@@ -12,7 +12,7 @@ import pytest
 
 from dmer_tips import __version__
 from dmer_tips.cli import build_parser, main
-from dmer_tips.tipbank import schema_path
+from dmer_tips.paths import schema_path
 
 from .conftest import MINIMAL_BANK
 

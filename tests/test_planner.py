@@ -14,7 +14,8 @@ import pytest
 from dmer_tips.model import TipBank
 from dmer_tips.reminders import Reminders, Sent
 from dmer_tips.state import ServiceState
-from dmer_tips.tipbank import bundled_tips_path, load_tip_bank
+from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.paths import bundled_tips_path
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from dmer_tips.errors import TipBankError
-from dmer_tips.tipbank import bundled_tips_path, load_tip_bank, schema_path
+from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.paths import bundled_tips_path, schema_path
 
 from .conftest import MINIMAL_BANK
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dmer_tips import __version__
-from dmer_tips.errors import DmerTipsError, TipBankError
 
+# `typing`, `pathlib` and `datetime` stay out of start-up: `--version` and `status` must be quick.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from datetime import datetime, tzinfo
+    from pathlib import Path
+    from typing import Any
+
+    Handler = Callable[[argparse.Namespace], int]
     from dmer_tips.model import TipBank
     from dmer_tips.paths import AppPaths, TipsFile
     from dmer_tips.autostart import Entry
+    from dmer_tips.errors import DmerTipsError
     from dmer_tips.journal import Journal
     from dmer_tips.reminders import Reminders
 
@@ -27,11 +30,12 @@ EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3  # a control command found no running service
 EXIT_ALREADY_RUNNING = 4  # `run` found another service running
 
-Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --version and --help end here, before anything heavy loads
+    from dmer_tips.errors import DmerTipsError, TipBankError
+
     handler: Handler = args.handler
     try:
         return handler(args)
@@ -77,7 +81,7 @@ def _command(commands: argparse._SubParsersAction, name: str, summary: str, exam
 
 
 def _tips_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tips", type=Path, metavar="PATH", help="tip file to use (default: $DMER_TIPS_FILE, your copy, or the bundled tips)")
+    parser.add_argument("--tips", type=_path, metavar="PATH", help="tip file to use (default: $DMER_TIPS_FILE, your copy, or the bundled tips)")
 
 
 def _no_command(parser: argparse.ArgumentParser) -> int:
@@ -109,8 +113,10 @@ def _add_status(commands: argparse._SubParsersAction) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    import json
+
     from dmer_tips.control import NotRunning
-    from dmer_tips.views import status_text
+    from dmer_tips.statusview import status_text
 
     try:
         status = _ask("status")
@@ -243,11 +249,11 @@ def _cmd_log(args: argparse.Namespace) -> int:
 def _add_history(commands: argparse._SubParsersAction) -> None:
     sub = _command(commands, "history", "Chart your logged episodes per day, or export them as CSV.", "dmer-tips history --days 28 --csv dmer.csv", _cmd_history)
     sub.add_argument("--days", type=_positive_int, default=14, metavar="N", help="how many days back (default 14)")
-    sub.add_argument("--csv", type=Path, metavar="FILE", help="also write the episodes to FILE, to share if you choose")
+    sub.add_argument("--csv", type=_path, metavar="FILE", help="also write the episodes to FILE, to share if you choose")
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from dmer_tips.journal import days, export_csv
     from dmer_tips.views import history_chart
@@ -264,6 +270,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _journal() -> Journal:
+    from dmer_tips.errors import DmerTipsError
     from dmer_tips.journal import Journal
 
     return Journal(_paths().state_dir / "journal.sqlite3")
@@ -297,8 +304,8 @@ def _cmd_uninstall_service(args: argparse.Namespace) -> int:
 def _autostart_entries() -> list[Entry]:
     from dmer_tips.autostart import plan, run_quietly, systemd_user_available
 
-    data_base = Path(os.environ["XDG_DATA_HOME"]) if os.environ.get("XDG_DATA_HOME") else None
-    return plan(sys.platform, Path.home(), _paths().config_dir.parent, systemd_user_available(run_quietly), data_base)
+    data_base = _path(os.environ["XDG_DATA_HOME"]) if os.environ.get("XDG_DATA_HOME") else None
+    return plan(sys.platform, _path("~"), _paths().config_dir.parent, systemd_user_available(run_quietly), data_base)
 
 
 def _add_preview(commands: argparse._SubParsersAction) -> None:
@@ -340,7 +347,7 @@ def _cmd_next(args: argparse.Namespace) -> int:
 
 def _add_check(commands: argparse._SubParsersAction) -> None:
     sub = _command(commands, "check", "Check a tip file and summarise its schedules.", "dmer-tips check ~/my-tips.yaml", _cmd_check)
-    sub.add_argument("path", nargs="?", type=Path, help="file to check (default: the tip file in use)")
+    sub.add_argument("path", nargs="?", type=_path, help="file to check (default: the tip file in use)")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -455,6 +462,12 @@ def _now() -> datetime:
     return utc_now()
 
 
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text).expanduser()
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -463,6 +476,8 @@ def _positive_int(text: str) -> int:
 
 
 def _iso_time(text: str) -> datetime:
+    from datetime import datetime
+
     try:
         return datetime.fromisoformat(text)
     except ValueError:
@@ -472,8 +487,9 @@ def _iso_time(text: str) -> datetime:
 def _ask(command: str, **arguments: object) -> Any:
     """One request to the running service; NotRunning when there is none."""
     from dmer_tips.control import Channel, request
+    from dmer_tips.paths import runtime_dir
 
-    return request(Channel.in_dir(_paths().runtime_dir), command, **arguments)["result"]
+    return request(Channel.in_dir(runtime_dir()), command, **arguments)["result"]
 
 
 def _duration(text: str) -> str:

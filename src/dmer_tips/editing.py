@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.tipbank import bundled_tips_path, load_tip_bank, schema_path
+from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.paths import bundled_tips_path, schema_path
 from dmer_tips.model import TipBank
 from dmer_tips.storage import write_atomically
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 
 class DmerTipsError(Exception):
@@ -11,15 +11,13 @@ class DmerTipsError(Exception):
     exit_code = 1
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a tip file, with where it is and how to fix it (1-based line and column)."""
+class Problem(namedtuple("Problem", "path line column what fix")):  # noqa: PYI024 - keeps `typing` off the CLI's start-up
+    """One thing wrong in a tip file, with where it is and how to fix it (1-based line and column).
 
-    path: str
-    line: int
-    column: int
-    what: str
-    fix: str
+    Fields: `path: str`, `line: int`, `column: int`, `what: str`, `fix: str`.
+    """
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.what} — {self.fix}"
@@ -31,3 +29,11 @@ class TipBankError(DmerTipsError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.line, p.column))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def did_you_mean(word: str, choices: list[str]) -> str | None:
+    """`did you mean "x"?` for the closest choice, or None when nothing is close."""
+    import difflib  # only when there is a mistake to explain
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from dmer_tips.errors import DmerTipsError
+from dmer_tips.errors import DmerTipsError, did_you_mean
 from dmer_tips.timespec import DailyWindow, format_clock, format_duration, format_weekdays
 
 TEXT_LIMIT = 200
@@ -131,8 +130,7 @@ T = TypeVar("T")
 def _named(name: str, choices: dict[str, T], kind: str) -> T:
     if name in choices:
         return choices[name]
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    hint = f'did you mean "{close[0]}"?' if close else "choose one of: " + ", ".join(choices)
+    hint = did_you_mean(name, list(choices)) or "choose one of: " + ", ".join(choices)
     raise DmerTipsError(f'there is no {kind} "{name}" — {hint}')
 
 

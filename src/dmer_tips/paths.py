@@ -1,43 +1,40 @@
-"""Where things live: the platform's config, state and log dirs, and which tip file is in use."""
+"""Where things live: the platform's config, state, log and runtime dirs, and which tip file is in use."""
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from dmer_tips.tipbank import BUNDLED_NAME, bundled_tips_path
-
-if TYPE_CHECKING:
-    import platformdirs
+from collections import namedtuple
 
 APP_NAME = "dmer-tips"
 TIPS_ENV = "DMER_TIPS_FILE"
+BUNDLED_NAME = "tips.yaml"
+SCHEMA_NAME = "tips.schema.json"
 
 
-@dataclass(frozen=True)
-class AppPaths:
-    """The user's dirs for this app; built at call time so tests can point HOME/XDG_* at a temp dir."""
+def bundled_tips_path() -> Path:
+    """The default tip bank that ships inside the package."""
+    return Path(__file__).with_name(BUNDLED_NAME)
 
-    config_dir: Path
-    state_dir: Path
-    log_dir: Path
-    runtime_dir: Path
+
+def schema_path() -> Path:
+    """The JSON Schema editors use for tips.yaml."""
+    return Path(__file__).with_name(SCHEMA_NAME)
+
+
+class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir")):  # noqa: PYI024 - keeps `typing` off start-up
+    """The user's dirs for this app (each a Path); built at call time so tests can point HOME/XDG_* at a temp dir."""
+
+    __slots__ = ()
 
     @classmethod
     def for_user(cls) -> AppPaths:
-        import platformdirs  # only commands that need paths pay for it
+        import platformdirs  # only commands that need these dirs pay for it
 
         dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
-        return cls(Path(dirs.user_config_dir), Path(dirs.user_state_dir), Path(dirs.user_log_dir), _runtime_dir(dirs))
-
-    @property
-    def lock_file(self) -> Path:
-        return self.state_dir / "service.lock"
+        return cls(Path(dirs.user_config_dir), Path(dirs.user_state_dir), Path(dirs.user_log_dir), runtime_dir())
 
     @property
     def user_tips_file(self) -> Path:
@@ -47,13 +44,15 @@ class AppPaths:
     def state_file(self) -> Path:
         return self.state_dir / "state.json"
 
+    @property
+    def lock_file(self) -> Path:
+        return self.state_dir / "service.lock"
 
-@dataclass(frozen=True)
-class TipsFile:
-    """The tip file in use and why it was chosen (shown by `dmer-tips where`)."""
 
-    path: Path
-    reason: str
+class TipsFile(namedtuple("TipsFile", "path reason")):  # noqa: PYI024 - keeps `typing` off start-up
+    """The tip file in use (`path: Path`) and why it was chosen (`reason: str`, shown by `dmer-tips where`)."""
+
+    __slots__ = ()
 
 
 def resolve_tips_file(given: Path | None, environ: Mapping[str, str], paths: AppPaths) -> TipsFile:
@@ -67,18 +66,23 @@ def resolve_tips_file(given: Path | None, environ: Mapping[str, str], paths: App
     return TipsFile(bundled_tips_path(), "the bundled default; `dmer-tips edit` makes your own copy")
 
 
-def _runtime_dir(dirs: platformdirs.PlatformDirs) -> Path:
+def runtime_dir() -> Path:
     """Where the control socket lives: short enough for a socket path (~104 bytes) and private to the user.
 
     On Linux that is `$XDG_RUNTIME_DIR/dmer-tips` when the variable is set (it often is not outside a
-    desktop session); otherwise, or when the path is too long, a private folder in the temp dir.
+    desktop session); otherwise, or when the path is too long, a private folder in the temp dir. Computed
+    without platformdirs on Linux, because `status` and friends must start fast.
     """
     base = os.environ.get("XDG_RUNTIME_DIR", "")
     if sys.platform.startswith("linux"):
         candidate = Path(base) / APP_NAME if base and Path(base).is_dir() else None
     else:
-        candidate = Path(dirs.user_runtime_dir)
+        import platformdirs
+
+        candidate = Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
     if candidate is not None and len(str(candidate)) < 80:
         return candidate
+    import tempfile
+
     owner = os.getuid() if hasattr(os, "getuid") else os.getlogin()
     return Path(tempfile.gettempdir()) / f"{APP_NAME}-{owner}"

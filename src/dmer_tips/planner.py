@@ -9,7 +9,7 @@ after the gap, and a time that happens twice on a fall-back day is used once.
 from __future__ import annotations
 
 import bisect
-import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -147,8 +147,9 @@ class Planner:
         spread = int(category.schedule.jitter.total_seconds())
         if not spread:
             return slot
-        offset = random.Random(f"{self.seed}:{category.name}:{slot.isoformat()}").randint(-spread, spread)
-        return slot + timedelta(seconds=offset)
+        # A hash of (seed, category, slot) rather than a seeded Random: as evenly spread, many times cheaper.
+        mixed = zlib.crc32(f"{self.seed}:{category.name}:{int(slot.timestamp())}".encode())
+        return slot + timedelta(seconds=mixed % (2 * spread + 1) - spread)
 
     def local(self, instant: datetime) -> datetime:
         return instant.astimezone(self.zone)

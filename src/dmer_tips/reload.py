@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,28 +17,28 @@ NOTIFICATION_LIMIT = 200
 
 @dataclass(frozen=True)
 class ReloadResult:
-    """The outcome of the latest (re)load; `good_digest` identifies the bytes of the bank in use."""
+    """The outcome of the latest (re)load; `good_bytes` is the file content of the bank in use."""
 
     ok: bool
     at: datetime | None
     tips: int
-    good_digest: str
+    good_bytes: bytes
     problems: tuple[Problem, ...] = field(default=())
 
     @classmethod
     def initial(cls) -> ReloadResult:
-        return cls(True, None, 0, "")
+        return cls(True, None, 0, b"")
 
     @classmethod
     def loaded(cls, bank: TipBank, data: bytes, at: datetime) -> ReloadResult:
-        return cls(True, at, len(bank.tips), _digest(data))
+        return cls(True, at, len(bank.tips), data)
 
     def checked(self, at: datetime) -> ReloadResult:
         """The file was read again and still holds the bank in use."""
         return replace(self, ok=True, at=at, problems=())
 
     def failed(self, error: TipBankError, at: datetime) -> ReloadResult:
-        return ReloadResult(False, at, self.tips, self.good_digest, tuple(error.problems))
+        return ReloadResult(False, at, self.tips, self.good_bytes, tuple(error.problems))
 
     def notification(self) -> Notification:
         """One gentle notification naming the file, line and first problem."""
@@ -69,10 +68,6 @@ def read_bank_if_changed(path: Path, last: ReloadResult) -> tuple[TipBank, bytes
     except OSError as error:
         what = "the file is missing" if isinstance(error, FileNotFoundError) else f"the file cannot be read ({error.strerror})"
         raise TipBankError([Problem(str(path), 1, 1, what, "restore it or save it again; the last good tips keep running")]) from None
-    if last.ok and _digest(data) == last.good_digest:
+    if last.ok and data == last.good_bytes:
         return None
     return parse_tip_bank(data, str(path)), data
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

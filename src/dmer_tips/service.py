@@ -30,7 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from dmer_tips.clockwatch import ClockWatch, utc_now
 from dmer_tips.companion import plan_session
-from dmer_tips.control import Channel, ControlServer
+from dmer_tips.control import Channel
+from dmer_tips.control_server import ControlServer
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.instance import InstanceLock
 from dmer_tips.notify import FallbackNotifier, Notification
@@ -288,6 +289,7 @@ class Service:
             "tips": len(self.reminders.bank.tips),
             "reload": self.last_reload.to_json(),
             "paused_until": paused.isoformat() if paused else None,
+            "paused": describe_pause(paused, self.config.zone) if paused else None,
             "sent_today": plan.sent_on(now.astimezone(self.config.zone).date()),
             "next": {name: due.at.astimezone(self.config.zone).isoformat() if due else None for name, due in upcoming.items()},
             "notifications_to": self.notifier.place,

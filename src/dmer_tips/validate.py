@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import re
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from dmer_tips.errors import Problem
+from dmer_tips.errors import Problem, did_you_mean
 from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Session, Settings, Source, Step, Tip, TipBank
 from dmer_tips.timespec import DailyWindow, SpecError, parse_clock, parse_duration, parse_weekdays, parse_window
 from dmer_tips.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
@@ -32,8 +31,12 @@ MAX_STEP_AFTER = timedelta(hours=1)
 
 
 def derived_tip_id(category: str, text: str) -> str:
-    """An id from the tip's own category and text, so editing other tips never changes it."""
-    return f"{category}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    """An id from the tip's own category and text, so editing other tips never changes it.
+
+    CRC-32 rather than a cryptographic hash: it needs no OpenSSL in the service's memory, and the rare
+    collision is caught as a duplicate id like any other.
+    """
+    return f"{category}-{zlib.crc32(text.encode()):08x}"
 
 
 class Checker:
@@ -337,8 +340,7 @@ def _kind(node: Node) -> str:
 
 
 def _did_you_mean(word: str, choices: list[str], otherwise: str) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f'did you mean "{close[0]}"?' if close else otherwise
+    return did_you_mean(word, choices) or otherwise
 
 
 def _quoted_clock(raw: str) -> str:

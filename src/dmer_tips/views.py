@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dmer_tips.journal import Day
 from dmer_tips.model import Tip, TipBank
 from dmer_tips.planner import Due
 from dmer_tips.reminders import FOREVER_YEAR, Sent
+
+if TYPE_CHECKING:
+    from dmer_tips.journal import Day
 from dmer_tips.timespec import format_duration
 
 NOT_MEDICAL_ADVICE = "dmer-tips offers gentle reminders, not medical advice; talk to your provider about your care."
@@ -85,30 +87,6 @@ def describe_pause(until: datetime, zone: tzinfo) -> str:
     if until.year >= FOREVER_YEAR:
         return "until you resume"
     return f"until {until.astimezone(zone):%a %H:%M}"
-
-
-def status_text(status: dict[str, Any], now: datetime) -> str:
-    """The running service's status for people."""
-    reload = status["reload"]
-    reload_line = f"OK at {_clock_of(reload['at'])}" if reload["ok"] else "PROBLEM, keeping the last good tips:\n    " + "\n    ".join(reload["problems"])
-    paused = status["paused_until"]
-    paused_line = "no" if paused is None else ("until you resume" if paused.startswith(str(FOREVER_YEAR)) else f"until {_clock_of(paused)}")
-    upcoming = sorted(((at, name) for name, at in status["next"].items() if at), key=lambda item: item[0])
-    lines = [
-        f"dmer-tips is running (pid {status['pid']}), sending to {status['notifications_to']}.",
-        f"tips file:   {status['tips_file']} ({status['tips']} tips)",
-        f"last reload: {reload_line}",
-        f"paused:      {paused_line}",
-        f"sent today:  {status['sent_today']}",
-        "next:",
-    ]
-    width = max((len(name) for _, name in upcoming), default=0)
-    lines += [f"  {name:<{width}}  {_clock_of(at)}" for at, name in upcoming]
-    return "\n".join(lines)
-
-
-def _clock_of(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%a %H:%M") if iso else "-"
 
 
 def history_chart(days: list[Day]) -> str:

@@ -1,0 +1,256 @@
+"""dmer-tips benchmarks: every figure as a ratio against a baseline measured in the same run.
+
+Run from a checkout with the package installed (see the README):
+    .venv/bin/python benchmarks/run.py            # everything (about 4 minutes)
+    .venv/bin/python benchmarks/run.py --quick    # shorter idle window and fewer repeats
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from banks import generated_bank, save_styles  # noqa: E402
+
+PYTHON = sys.executable
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: str
+    baseline_value: float
+    target: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+    def line(self) -> str:
+        verdict = "" if self.target is None else (f"  target ≤ {self.target:g}×  {'OK' if self.ratio <= self.target else 'OVER'}")
+        return f"  {self.name:<44} {self.value:>9.3f} {self.unit:<4} {self.ratio:>6.2f}× {self.baseline}{verdict}"
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def private_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "DMER_TIPS_FILE")}
+    runtime = Path(tempfile.mkdtemp(prefix="dtb-"))
+    runtime.chmod(0o700)
+    env.update(HOME=str(root), XDG_CONFIG_HOME=str(root / "config"), XDG_STATE_HOME=str(root / "state"), XDG_RUNTIME_DIR=str(runtime))
+    return env
+
+
+def dmer(*argv: str) -> list[str]:
+    return [PYTHON, "-m", "dmer_tips", *argv]
+
+
+def wall_median(command: list[str], env: dict[str, str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for_status(env: dict[str, str], timeout_s: float = 15) -> None:
+    deadline = time.monotonic() + timeout_s
+    while subprocess.run(dmer("status"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the service did not come up")
+        time.sleep(0.1)
+
+
+# --- idle footprint -----------------------------------------------------------------------------------
+
+
+def footprint(pid: int) -> tuple[float, float, int, int]:
+    """RSS and PSS in MB, thread count, and context switches summed over all threads."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    fields = {line.split(":")[0]: line.split()[1] for line in rollup.splitlines() if ":" in line and line.split()[1:]}
+    switches = 0
+    tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    for task in tasks:
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                switches += int(line.split()[1])
+    return int(fields["Rss"]) / 1024, int(fields["Pss"]) / 1024, len(tasks), switches
+
+
+BARE_APSCHEDULER = """
+from datetime import datetime, timedelta
+from apscheduler.schedulers.blocking import BlockingScheduler
+s = BlockingScheduler()
+s.add_job(print, "date", run_date=datetime.now() + timedelta(hours=1))
+s.start()
+"""
+
+
+def idle(seconds: float) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as root:
+        env = private_env(Path(root))
+        commands = {
+            "python sleep": [PYTHON, "-c", "import time; time.sleep(1e6)"],
+            "bare APScheduler": [PYTHON, "-c", BARE_APSCHEDULER],
+            "dmer-tips run": dmer("run"),
+        }
+        processes = {name: subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, cmd in commands.items()}
+        try:
+            wait_for_status(env)
+            time.sleep(2)  # let start-up settle before the idle window
+            before = {name: footprint(p.pid) for name, p in processes.items()}
+            time.sleep(seconds)
+            after = {name: footprint(p.pid) for name, p in processes.items()}
+        finally:
+            for process in processes.values():
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=10)
+    per_minute = {name: (after[name][3] - before[name][3]) * 60 / seconds for name in commands}
+    ours, aps, bare = after["dmer-tips run"], after["bare APScheduler"], after["python sleep"]
+    return [
+        Figure("idle RSS", ours[0], "MB", f"vs bare APScheduler {aps[0]:.1f} MB", aps[0], 1.10),
+        Figure("idle RSS", ours[0], "MB", f"vs python sleep {bare[0]:.1f} MB", bare[0]),
+        Figure("idle PSS", ours[1], "MB", f"vs bare APScheduler {aps[1]:.1f} MB", aps[1]),
+        Figure("threads", ours[2], "", f"vs bare APScheduler {aps[2]}", aps[2]),
+        Figure(f"wake-ups per minute (idle {seconds:g}s)", per_minute["dmer-tips run"], "/min",
+               f"vs python sleep {per_minute['python sleep']:.2f}, APScheduler {per_minute['bare APScheduler']:.2f}; target ≤ 1/min",
+               max(per_minute["bare APScheduler"], 1.0)),
+    ]
+
+
+# --- CLI start-up ---------------------------------------------------------------------------------------
+
+
+def startup(repeats: int) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as root:
+        env = private_env(Path(root))
+        base = wall_median([PYTHON, "-c", "pass"], env, repeats)
+        script = shutil.which("dmer-tips", path=str(Path(PYTHON).parent)) or "dmer-tips"
+        figures = [
+            Figure("dmer-tips --version", wall_median([script, "--version"], env, repeats) * 1000, "ms", f"vs python -c pass {base * 1000:.1f} ms", base * 1000, 3.0),
+            Figure("dmer-tips check (bundled bank)", wall_median([script, "check"], env, repeats) * 1000, "ms", f"vs python -c pass {base * 1000:.1f} ms", base * 1000),
+        ]
+        with started(dmer("run"), env):
+            wait_for_status(env)
+            status = wall_median([script, "status"], env, repeats)
+        figures.insert(1, Figure("dmer-tips status (service running)", status * 1000, "ms", f"vs python -c pass {base * 1000:.1f} ms", base * 1000, 3.0))
+        year = wall_median([script, "preview", "--days", "365", "--seed", "1"], env, max(3, repeats // 3))
+        figures.append(Figure("dmer-tips preview --days 365", year * 1000, "ms", "vs 1 s target", 1000.0, 1.0))
+    return figures
+
+
+# --- load + validate -------------------------------------------------------------------------------------
+
+
+def loading(repeats: int) -> list[Figure]:
+    import yaml
+
+    from dmer_tips.tipbank import parse_tip_bank
+
+    figures = []
+    per_tip = []
+    for count in (1_000, 10_000, 50_000):
+        data = generated_bank(count).encode()
+        ours = min(_timed(lambda: parse_tip_bank(data, "bank.yaml")) for _ in range(repeats))
+        plain = min(_timed(lambda: yaml.load(data, Loader=yaml.CSafeLoader)) for _ in range(repeats))
+        per_tip.append(ours / count)
+        figures.append(Figure(f"load + validate {count:,} tips", ours * 1000, "ms", f"vs yaml.load(CSafeLoader) {plain * 1000:.0f} ms", plain * 1000, 1.3))
+    figures.append(Figure("cost per tip at 50k / at 1k (linear = 1)", per_tip[-1] / per_tip[0], "", "growth", 1.0))
+    return figures
+
+
+def _timed(work: Callable[[], object]) -> float:
+    started_at = time.perf_counter()
+    work()
+    return time.perf_counter() - started_at
+
+
+# --- reload latency ----------------------------------------------------------------------------------------
+
+
+def reload_latency(saves: int) -> list[Figure]:
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    figures = []
+    with tempfile.TemporaryDirectory() as root:
+        env = private_env(Path(root))
+        os.environ.update(env)  # the in-process control client finds the same service
+        from dmer_tips.control import Channel, request
+        from dmer_tips.paths import AppPaths
+
+        channel = Channel.in_dir(AppPaths.for_user().runtime_dir)
+        tips = Path(root) / "tips.yaml"
+        tips.write_text(generated_bank(2))
+        with started(dmer("run", "--tips", str(tips)), env):
+            wait_for_status(env)
+            for style_name, save in save_styles().items():
+                latencies = []
+                for index in range(saves):
+                    count = 3 + index % 7
+                    save(tips, generated_bank(count))
+                    began = time.perf_counter()
+                    while request(channel, "status")["result"]["tips"] != count:
+                        time.sleep(0.005)
+                    latencies.append(time.perf_counter() - began)
+                    save(tips, generated_bank(2))
+                    while request(channel, "status")["result"]["tips"] != 2:
+                        time.sleep(0.005)
+                latencies.sort()
+                p50, p95 = statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
+                figures.append(Figure(f"reload p50 / p95, {style_name}", p95, "s", f"p50 {p50:.3f} s; vs 1 s target", 1.0, 1.0))
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10 s idle window, fewer repeats and saves")
+    args = parser.parse_args()
+    idle_s, repeats, saves = (10.0, 5, 10) if args.quick else (60.0, 15, 50)
+    print(f"dmer-tips benchmarks on {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("Each figure is shown with its ratio to a baseline measured in this same run.\n")
+    for title, run in (
+        ("CLI start-up and preview (median)", lambda: startup(repeats)),
+        ("load + validate (best of 3)", lambda: loading(3)),
+        ("reload latency: save → new tips active (p95 shown)", lambda: reload_latency(saves)),
+        (f"idle footprint over {idle_s:g} s", lambda: idle(idle_s)),
+    ):
+        print(title)
+        for figure in run():
+            print(figure.line(), flush=True)
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
