@@ -33,6 +33,22 @@ def require_desktop_programs() -> None:
 class Desktop:
     env: dict[str, str]
     monitor_log: Path
+    stack: ExitStack
+    server: subprocess.Popen[bytes] | None = None
+
+    def start_server(self) -> None:
+        """Start dunst and wait until it answers on the bus."""
+        self.server = _start(self.stack, ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while subprocess.run(["dunstctl", "count"], env=self.env, capture_output=True).returncode != 0:
+            if time.monotonic() > deadline:
+                raise AssertionError("dunst did not come up on the private bus")
+            time.sleep(0.05)
+
+    def crash_server(self) -> None:
+        assert self.server is not None
+        self.server.kill()
+        self.server.wait()
 
     def dunstctl(self, *args: str) -> str:
         return subprocess.run(["dunstctl", *args], env=self.env, capture_output=True, text=True, check=True, timeout=10).stdout
@@ -107,14 +123,11 @@ def running_desktop(tmp_path: Path) -> Iterator[Desktop]:
         monitor_log = tmp_path / "dbus-monitor.log"
         with open(monitor_log, "wb") as sink:
             _start(stack, ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"], env=env, stdout=sink, stderr=subprocess.STDOUT)
-        _start(stack, ["dunst"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        desktop = Desktop(env, monitor_log)
+        desktop = Desktop(env, monitor_log, stack)
+        desktop.start_server()
         deadline = time.monotonic() + 10
-        while True:
-            done = subprocess.run(["dunstctl", "count"], env=env, capture_output=True)
-            if done.returncode == 0 and monitor_log.stat().st_size > 0:
-                break
+        while monitor_log.stat().st_size == 0:
             if time.monotonic() > deadline:
-                raise AssertionError("dunst did not come up on the private bus")
+                raise AssertionError("dbus-monitor did not start")
             time.sleep(0.05)
         yield desktop

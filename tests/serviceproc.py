@@ -43,9 +43,10 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str
 
 
 class ServiceProcess:
-    def __init__(self, tips: Path | None = None) -> None:
-        argv = [sys.executable, "-m", "dmer_tips", "run"] + (["--tips", str(tips)] if tips else [])
-        self.process = subprocess.Popen(argv, env=no_desktop_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, tips: Path | None = None, env: dict[str, str] | None = None, prefix: list[str] | None = None) -> None:
+        """`env` adds to a desktop-less environment; `prefix` replaces `python -m dmer_tips` (e.g. a wrapper)."""
+        argv = (prefix or [sys.executable, "-m", "dmer_tips"]) + ["run"] + (["--tips", str(tips)] if tips else [])
+        self.process = subprocess.Popen(argv, env={**no_desktop_env(), **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.output = ""
         wait_until(self._answers, what="the service to answer")
 

@@ -177,3 +177,10 @@ def test_ids_are_derived_from_their_own_text(write_tips: Callable[[str], Path]) 
     before = load_tip_bank(write_tips(one, "one.yaml")).tips[0].id
     after = [t.id for t in load_tip_bank(write_tips(two, "two.yaml")).tips]
     assert before in after and before.startswith("water-")
+
+
+def test_control_character_is_located(tmp_path: Path) -> None:
+    """A stray control character (found by fuzzing) is reported at its place, not as a crash."""
+    path = tmp_path / "ctrl.yaml"
+    path.write_bytes(b"sources:\n  art: ok\x07\n")
+    assert problems(path) == ["F:2:10: character U+0007 is not allowed in YAML — delete it; control characters cannot appear in the file"]

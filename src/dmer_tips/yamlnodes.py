@@ -178,6 +178,11 @@ def compose(text: str, *, max_depth: int) -> Composed:
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
         raise FatalYaml([*builder.issues, _syntax_issue(error, text)]) from None
+    except yaml.reader.ReaderError as error:  # a control character: it carries a position, not a mark
+        before = text[: error.position]
+        where = Mark(before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1)
+        what = f"character U+{error.character:04X} is not allowed in YAML"
+        raise FatalYaml([*builder.issues, Issue(where, what, "delete it; control characters cannot appear in the file")]) from None
     return Composed(builder.root, builder.issues)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError, icon_path
 
-CALL_TIMEOUT_S = 5.0  # a hung server must never hold up the schedule for long
+CALL_TIMEOUT_S = 2.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1
 SERVER_DEFAULT_EXPIRY = -1
 
