@@ -14,8 +14,12 @@ def generated_bank(tips: int, per_category: int = 100) -> str:
     parts = [HEADER]
     for index in range(tips):
         if index % per_category == 0:
-            parts.append(f"  c{index // per_category}:\n    schedule:\n      at: \"{10 + index // per_category % 10}:00\"\n    tips:\n")
-        parts.append(f'      - id: t{index}\n        text: "Gentle tip number {index}: breathe slowly."\n        source: art\n')
+            parts.append(
+                f'  c{index // per_category}:\n    schedule:\n      at: "{10 + index // per_category % 10}:00"\n    tips:\n'
+            )
+        parts.append(
+            f'      - id: t{index}\n        text: "Gentle tip number {index}: breathe slowly."\n        source: art\n'
+        )
     return "".join(parts)
 
 

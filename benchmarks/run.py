@@ -44,7 +44,11 @@ class Figure:
         return self.value / self.baseline_value if self.baseline_value else float("nan")
 
     def line(self) -> str:
-        verdict = "" if self.target is None else (f"  target ≤ {self.target:g}×  {'OK' if self.ratio <= self.target else 'OVER'}")
+        verdict = (
+            ""
+            if self.target is None
+            else (f"  target ≤ {self.target:g}×  {'OK' if self.ratio <= self.target else 'OVER'}")
+        )
         return f"  {self.name:<44} {self.value:>9.3f} {self.unit:<4} {self.ratio:>6.2f}× {self.baseline}{verdict}"
 
 
@@ -55,7 +59,12 @@ def private_env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "DMER_TIPS_FILE")}
     runtime = Path(tempfile.mkdtemp(prefix="dtb-"))
     runtime.chmod(0o700)
-    env.update(HOME=str(root), XDG_CONFIG_HOME=str(root / "config"), XDG_STATE_HOME=str(root / "state"), XDG_RUNTIME_DIR=str(runtime))
+    env.update(
+        HOME=str(root),
+        XDG_CONFIG_HOME=str(root / "config"),
+        XDG_STATE_HOME=str(root / "state"),
+        XDG_RUNTIME_DIR=str(runtime),
+    )
     return env
 
 
@@ -126,7 +135,10 @@ def idle(seconds: float) -> list[Figure]:
             "bare APScheduler": [PYTHON, "-c", BARE_APSCHEDULER],
             "dmer-tips run": dmer("run"),
         }
-        processes = {name: subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, cmd in commands.items()}
+        processes = {
+            name: subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, cmd in commands.items()
+        }
         try:
             wait_for_status(env)
             time.sleep(2)  # let start-up settle before the idle window
@@ -144,9 +156,13 @@ def idle(seconds: float) -> list[Figure]:
         Figure("idle RSS", ours[0], "MB", f"vs python sleep {bare[0]:.1f} MB", bare[0]),
         Figure("idle PSS", ours[1], "MB", f"vs bare APScheduler {aps[1]:.1f} MB", aps[1]),
         Figure("threads", ours[2], "", f"vs bare APScheduler {aps[2]}", aps[2]),
-        Figure(f"wake-ups per minute (idle {seconds:g}s)", per_minute["dmer-tips run"], "/min",
-               f"vs python sleep {per_minute['python sleep']:.2f}, APScheduler {per_minute['bare APScheduler']:.2f}; target ≤ 1/min",
-               max(per_minute["bare APScheduler"], 1.0)),
+        Figure(
+            f"wake-ups per minute (idle {seconds:g}s)",
+            per_minute["dmer-tips run"],
+            "/min",
+            f"vs python sleep {per_minute['python sleep']:.2f}, APScheduler {per_minute['bare APScheduler']:.2f}; target ≤ 1/min",
+            max(per_minute["bare APScheduler"], 1.0),
+        ),
     ]
 
 
@@ -159,13 +175,36 @@ def startup(repeats: int) -> list[Figure]:
         base = wall_median([PYTHON, "-c", "pass"], env, repeats)
         script = shutil.which("dmer-tips", path=str(Path(PYTHON).parent)) or "dmer-tips"
         figures = [
-            Figure("dmer-tips --version", wall_median([script, "--version"], env, repeats) * 1000, "ms", f"vs python -c pass {base * 1000:.1f} ms", base * 1000, 3.0),
-            Figure("dmer-tips check (bundled bank)", wall_median([script, "check"], env, repeats) * 1000, "ms", f"vs python -c pass {base * 1000:.1f} ms", base * 1000),
+            Figure(
+                "dmer-tips --version",
+                wall_median([script, "--version"], env, repeats) * 1000,
+                "ms",
+                f"vs python -c pass {base * 1000:.1f} ms",
+                base * 1000,
+                3.0,
+            ),
+            Figure(
+                "dmer-tips check (bundled bank)",
+                wall_median([script, "check"], env, repeats) * 1000,
+                "ms",
+                f"vs python -c pass {base * 1000:.1f} ms",
+                base * 1000,
+            ),
         ]
         with started(dmer("run"), env):
             wait_for_status(env)
             status = wall_median([script, "status"], env, repeats)
-        figures.insert(1, Figure("dmer-tips status (service running)", status * 1000, "ms", f"vs python -c pass {base * 1000:.1f} ms", base * 1000, 3.0))
+        figures.insert(
+            1,
+            Figure(
+                "dmer-tips status (service running)",
+                status * 1000,
+                "ms",
+                f"vs python -c pass {base * 1000:.1f} ms",
+                base * 1000,
+                3.0,
+            ),
+        )
         year = wall_median([script, "preview", "--days", "365", "--seed", "1"], env, max(3, repeats // 3))
         figures.append(Figure("dmer-tips preview --days 365", year * 1000, "ms", "vs 1 s target", 1000.0, 1.0))
     return figures
@@ -183,10 +222,19 @@ def loading(repeats: int) -> list[Figure]:
     per_tip = []
     for count in (1_000, 10_000, 50_000):
         data = generated_bank(count).encode()
-        ours = min(_timed(lambda: parse_tip_bank(data, "bank.yaml")) for _ in range(repeats))
-        plain = min(_timed(lambda: yaml.load(data, Loader=yaml.CSafeLoader)) for _ in range(repeats))
+        ours = min(_timed(lambda data=data: parse_tip_bank(data, "bank.yaml")) for _ in range(repeats))
+        plain = min(_timed(lambda data=data: yaml.load(data, Loader=yaml.CSafeLoader)) for _ in range(repeats))
         per_tip.append(ours / count)
-        figures.append(Figure(f"load + validate {count:,} tips", ours * 1000, "ms", f"vs yaml.load(CSafeLoader) {plain * 1000:.0f} ms", plain * 1000, 1.3))
+        figures.append(
+            Figure(
+                f"load + validate {count:,} tips",
+                ours * 1000,
+                "ms",
+                f"vs yaml.load(CSafeLoader) {plain * 1000:.0f} ms",
+                plain * 1000,
+                1.3,
+            )
+        )
     figures.append(Figure("cost per tip at 50k / at 1k (linear = 1)", per_tip[-1] / per_tip[0], "", "growth", 1.0))
     return figures
 
@@ -228,7 +276,9 @@ def reload_latency(saves: int) -> list[Figure]:
                         time.sleep(0.005)
                 latencies.sort()
                 p50, p95 = statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
-                figures.append(Figure(f"reload p50 / p95, {style_name}", p95, "s", f"p50 {p50:.3f} s; vs 1 s target", 1.0, 1.0))
+                figures.append(
+                    Figure(f"reload p50 / p95, {style_name}", p95, "s", f"p50 {p50:.3f} s; vs 1 s target", 1.0, 1.0)
+                )
     return figures
 
 
@@ -237,7 +287,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10 s idle window, fewer repeats and saves")
     args = parser.parse_args()
     idle_s, repeats, saves = (10.0, 5, 10) if args.quick else (60.0, 15, 50)
-    print(f"dmer-tips benchmarks on {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"dmer-tips benchmarks on {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print("Each figure is shown with its ratio to a baseline measured in this same run.\n")
     for title, run in (
         ("CLI start-up and preview (median)", lambda: startup(repeats)),

@@ -30,7 +30,12 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for variable, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state"), ("XDG_CACHE_HOME", ".cache"), ("XDG_DATA_HOME", ".local/share")):
+    for variable, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
         monkeypatch.setenv(variable, str(home / sub))
     monkeypatch.delenv("DMER_TIPS_FILE", raising=False)
     # Socket paths must stay short, and tmp_path is long: a private runtime dir of its own.
@@ -44,6 +49,7 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 @pytest.fixture
 def write_tips(tmp_path: Path) -> Callable[[str], Path]:
     """Write dedented YAML to a fresh tips file and return its path."""
+
     def write(text: str, name: str = "tips.yaml") -> Path:
         path = tmp_path / name
         path.write_text(textwrap.dedent(text), encoding="utf-8")

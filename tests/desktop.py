@@ -51,7 +51,9 @@ class Desktop:
         self.server.wait()
 
     def dunstctl(self, *args: str) -> str:
-        return subprocess.run(["dunstctl", *args], env=self.env, capture_output=True, text=True, check=True, timeout=10).stdout
+        return subprocess.run(
+            ["dunstctl", *args], env=self.env, capture_output=True, text=True, check=True, timeout=10
+        ).stdout
 
     def history(self) -> list[dict[str, object]]:
         """Every notification dunst has closed, newest first, as plain values."""
@@ -109,9 +111,16 @@ def _start(stack: ExitStack, command: list[str], **kwargs: object) -> subprocess
 def running_desktop(tmp_path: Path) -> Iterator[Desktop]:
     require_desktop_programs()
     with ExitStack() as stack:
-        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY")}
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY")
+        }
         read_fd, write_fd = os.pipe()
-        _start(stack, ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"], pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+        _start(
+            stack,
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            pass_fds=(write_fd,),
+            stderr=subprocess.DEVNULL,
+        )
         os.close(write_fd)
         env["DISPLAY"] = ":" + _read_line_from(read_fd)
         os.close(read_fd)
@@ -122,7 +131,13 @@ def running_desktop(tmp_path: Path) -> Iterator[Desktop]:
         os.close(read_fd)
         monitor_log = tmp_path / "dbus-monitor.log"
         with open(monitor_log, "wb") as sink:
-            _start(stack, ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"], env=env, stdout=sink, stderr=subprocess.STDOUT)
+            _start(
+                stack,
+                ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         desktop = Desktop(env, monitor_log, stack)
         desktop.start_server()
         deadline = time.monotonic() + 10

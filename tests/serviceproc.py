@@ -29,7 +29,9 @@ def no_desktop_env() -> dict[str, str]:
 
 
 def cli(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dmer_tips", *argv], capture_output=True, text=True, timeout=30, env=no_desktop_env())
+    return subprocess.run(
+        [sys.executable, "-m", "dmer_tips", *argv], capture_output=True, text=True, timeout=30, env=no_desktop_env()
+    )
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str = "condition") -> float:
@@ -43,10 +45,14 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str
 
 
 class ServiceProcess:
-    def __init__(self, tips: Path | None = None, env: dict[str, str] | None = None, prefix: list[str] | None = None) -> None:
+    def __init__(
+        self, tips: Path | None = None, env: dict[str, str] | None = None, prefix: list[str] | None = None
+    ) -> None:
         """`env` adds to a desktop-less environment; `prefix` replaces `python -m dmer_tips` (e.g. a wrapper)."""
         argv = (prefix or [sys.executable, "-m", "dmer_tips"]) + ["run"] + (["--tips", str(tips)] if tips else [])
-        self.process = subprocess.Popen(argv, env={**no_desktop_env(), **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            argv, env={**no_desktop_env(), **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         self.output = ""
         wait_until(self._answers, what="the service to answer")
 

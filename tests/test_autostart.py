@@ -27,15 +27,21 @@ class Recorder:
 
 def test_systemd_unit_is_installed_enabled_and_removed(tmp_path: Path) -> None:
     """With a systemd user session, install writes the unit and enables it; uninstall disables and removes it."""
-    entry, launcher = plan("linux", tmp_path, tmp_path / ".config", systemd=True)
+    entry, _launcher = plan("linux", tmp_path, tmp_path / ".config", systemd=True)
     run = Recorder()
     assert install([entry], False, run)[0] == f"wrote {tmp_path}/.config/systemd/user/dmer-tips.service"
     assert f"ExecStart={sys.executable} -m dmer_tips run" in entry.path.read_text()
-    assert run.commands == [("systemctl", "--user", "daemon-reload"), ("systemctl", "--user", "enable", "--now", "dmer-tips.service")]
+    assert run.commands == [
+        ("systemctl", "--user", "daemon-reload"),
+        ("systemctl", "--user", "enable", "--now", "dmer-tips.service"),
+    ]
     assert install([entry], False, run)[0].endswith("is already installed")
     uninstall([entry], False, run)
     assert not entry.path.exists()
-    assert run.commands[-2:] == [("systemctl", "--user", "disable", "--now", "dmer-tips.service"), ("systemctl", "--user", "daemon-reload")]
+    assert run.commands[-2:] == [
+        ("systemctl", "--user", "disable", "--now", "dmer-tips.service"),
+        ("systemctl", "--user", "daemon-reload"),
+    ]
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")

@@ -39,7 +39,7 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
         main([command, "--help"])
     out = capsys.readouterr().out
     assert caught.value.code == 0
-    assert f"example:\n  dmer-tips" in out or "example:\n  EDITOR=" in out
+    assert "example:\n  dmer-tips" in out or "example:\n  EDITOR=" in out
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -63,7 +63,9 @@ def test_check_on_bundled_bank_summarises(capsys: pytest.CaptureFixture[str]) ->
     assert "quiet 22:00-08:00; at least 45m apart; at most 8 a day" in out
 
 
-def test_check_reports_problems_and_exits_1(capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path]) -> None:
+def test_check_reports_problems_and_exits_1(
+    capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path]
+) -> None:
     """A broken file gives its located problems on stderr, a summary line and exit 1, never a traceback."""
     path = write_tips(MINIMAL_BANK.replace('at: "10:00"', "at: 10:00"))
     code, out, err = run(capsys, "check", str(path))
@@ -78,7 +80,10 @@ def test_missing_file_is_a_plain_error(capsys: pytest.CaptureFixture[str], tmp_p
     """A path that does not exist is an `Error:` line with a way forward."""
     code, _, err = run(capsys, "check", str(tmp_path / "nope.yaml"))
     assert code == 1
-    assert err == f"Error: {tmp_path / 'nope.yaml'}: no such file — check the path, or run `dmer-tips edit` to create your own copy\n"
+    assert (
+        err
+        == f"Error: {tmp_path / 'nope.yaml'}: no such file — check the path, or run `dmer-tips edit` to create your own copy\n"
+    )
 
 
 def test_tips_json_lists_a_category(capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,7 +112,12 @@ def test_unknown_category_suggests_the_closest(capsys: pytest.CaptureFixture[str
     assert err == 'Error: there is no category "groundng" — did you mean "grounding"?\n'
 
 
-def test_tips_file_resolution_order(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, write_tips: Callable[[str], Path], private_home: Path) -> None:
+def test_tips_file_resolution_order(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    write_tips: Callable[[str], Path],
+    private_home: Path,
+) -> None:
     """--tips beats $DMER_TIPS_FILE, which beats the user's copy, which beats the bundled default."""
     assert "(the bundled default" in run(capsys, "where")[1]
     user_copy = private_home / ".config" / "dmer-tips" / "tips.yaml"
@@ -130,7 +140,9 @@ def editor(tmp_path: Path, script: str) -> str:
     return str(path)
 
 
-def test_edit_creates_a_copy_opens_it_and_checks_it(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_home: Path) -> None:
+def test_edit_creates_a_copy_opens_it_and_checks_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_home: Path
+) -> None:
     """`edit` copies the bundled tips (pointing at the installed schema), runs $EDITOR, then checks the result."""
     monkeypatch.setenv("EDITOR", editor(tmp_path, 'echo "# edited" >> "$1"'))
     code, out, _ = run(capsys, "edit")
@@ -142,14 +154,16 @@ def test_edit_creates_a_copy_opens_it_and_checks_it(capsys: pytest.CaptureFixtur
     assert text.endswith("# edited\n")
 
 
-def test_edit_that_breaks_the_file_keeps_it_and_says_where(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_home: Path) -> None:
+def test_edit_that_breaks_the_file_keeps_it_and_says_where(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_home: Path
+) -> None:
     """An edit that leaves a mistake keeps the user's text and reports the problem with its line."""
     monkeypatch.setenv("VISUAL", editor(tmp_path, 'printf "settings:\\n  daily_max: many\\n" >> "$1"'))
     code, _, err = run(capsys, "edit")
     copy = private_home / ".config" / "dmer-tips" / "tips.yaml"
     assert code == 1
     assert "daily_max: many" in copy.read_text()
-    assert f'{copy}:' in err and "duplicate key \"settings\"" in err
+    assert f"{copy}:" in err and 'duplicate key "settings"' in err
 
 
 def test_preview_shows_a_deterministic_week(capsys: pytest.CaptureFixture[str]) -> None:

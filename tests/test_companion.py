@@ -13,9 +13,9 @@ import pytest
 from dmer_tips.companion import LOG_HINT, plan_session, run_here
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.journal import Episode, Journal, days, export_csv
-from dmer_tips.notify import ConsoleNotifier, Notification, Notifier
-from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.notify import Notification, Notifier
 from dmer_tips.paths import bundled_tips_path
+from dmer_tips.tipbank import load_tip_bank
 from dmer_tips.views import history_chart
 
 from .conftest import MINIMAL_BANK
@@ -82,10 +82,13 @@ def test_default_session_is_the_first_and_unknown_names_get_a_hint() -> None:
 
 def test_steps_out_of_order_are_refused(write_tips: Callable[[str], Path]) -> None:
     """Step offsets must run forward in time."""
-    text = MINIMAL_BANK + 'sessions:\n  feed:\n    steps:\n      - {after: 1m, text: "B", source: art}\n      - {after: 30s, text: "A", source: art}\n'
+    text = (
+        MINIMAL_BANK
+        + 'sessions:\n  feed:\n    steps:\n      - {after: 1m, text: "B", source: art}\n      - {after: 30s, text: "A", source: art}\n'
+    )
     with pytest.raises(TipBankError) as caught:
         load_tip_bank(write_tips(text))
-    assert 'is out of order or over 1h — list steps in time order, each within the hour' in str(caught.value)
+    assert "is out of order or over 1h — list steps in time order, each within the hour" in str(caught.value)
 
 
 def test_journal_round_trip_chart_and_csv(tmp_path: Path) -> None:
@@ -119,7 +122,10 @@ def test_chart_shows_intensity_easing(tmp_path: Path) -> None:
     for day in range(14):
         journal.record(Episode(START + timedelta(days=day), 4 if day < 7 else 1, (), ""))
     found = days(journal.since(START), START.date(), START.date() + timedelta(days=13), timezone.utc)
-    assert history_chart(found).splitlines()[-1] == "14 episodes logged; average intensity 4.0 in the first half, 1.0 in the second."
+    assert (
+        history_chart(found).splitlines()[-1]
+        == "14 episodes logged; average intensity 4.0 in the first half, 1.0 in the second."
+    )
 
 
 def test_bad_journal_input_is_explained(private_home: Path) -> None:
@@ -145,12 +151,17 @@ def test_history_with_no_journal_is_empty_not_an_error() -> None:
 def test_service_runs_sessions_restarts_them_and_ignores_quiet_hours(write_tips: Callable[[str], Path]) -> None:
     """Through the service: quiet hours do not apply, a second start restarts, --stop cancels, --respect-pause refuses."""
     always_quiet = 'settings:\n  quiet_hours: "00:00-24:00"\n' + MINIMAL_BANK
-    text = always_quiet + 'sessions:\n  feed:\n    steps:\n      - {after: 0s, text: "Breathe now.", source: art}\n      - {after: 10m, text: "Later.", source: art}\n'
+    text = (
+        always_quiet
+        + 'sessions:\n  feed:\n    steps:\n      - {after: 0s, text: "Breathe now.", source: art}\n      - {after: 10m, text: "Later.", source: art}\n'
+    )
     service = ServiceProcess(write_tips(text))
     try:
         first = cli("session", "feed")
         assert first.stdout == 'Session "feed" started: 2 steps. `dmer-tips session --stop` cancels it.\n'
-        wait_until(lambda: ask("status")["session"] == {"name": "feed", "steps_left": 1}, what="the first step to be sent")
+        wait_until(
+            lambda: ask("status")["session"] == {"name": "feed", "steps_left": 1}, what="the first step to be sent"
+        )
         again = cli("session")
         assert "(the one already running was restarted)" in again.stdout
         assert ask("status")["session"]["steps_left"] in (1, 2)

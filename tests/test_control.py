@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import MINIMAL_BANK
-from .serviceproc import ServiceProcess, ask, channel, cli
+from .serviceproc import ServiceProcess, channel, cli
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,10 @@ def test_second_instance_is_refused(service: ServiceProcess) -> None:
     """A second `run` says it is already running, with the first one's pid, and exits 4."""
     done = cli("run")
     assert done.returncode == 4
-    assert done.stderr == f"Error: already running (pid {service.process.pid}) — stop it with `dmer-tips stop`, or see `dmer-tips status`\n"
+    assert (
+        done.stderr
+        == f"Error: already running (pid {service.process.pid}) — stop it with `dmer-tips stop`, or see `dmer-tips status`\n"
+    )
 
 
 def test_killed_service_leaves_no_stale_lock() -> None:

@@ -15,7 +15,7 @@ from dmer_tips.notify.plyer_backend import shorten, utf16_len
 
 def test_markup_escaping_keeps_quotes() -> None:
     """Only &, < and > are escaped; quotes stay literal because some servers show entities raw."""
-    assert escape_markup("x < y & it's \"fine\" > z") == "x &lt; y &amp; it's \"fine\" &gt; z"
+    assert escape_markup('x < y & it\'s "fine" > z') == 'x &lt; y &amp; it\'s "fine" &gt; z'
 
 
 def test_shorten_cuts_on_a_word_with_an_ellipsis() -> None:

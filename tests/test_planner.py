@@ -6,29 +6,30 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from dmer_tips.model import TipBank
+from dmer_tips.paths import bundled_tips_path
 from dmer_tips.reminders import Reminders, Sent
 from dmer_tips.state import ServiceState
 from dmer_tips.tipbank import load_tip_bank
-from dmer_tips.paths import bundled_tips_path
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
 def bank_from(write_tips: Callable[[str], Path], settings: str, categories: str) -> TipBank:
-    text = f"settings:\n{settings}\nsources:\n  art: \"A\"\ncategories:\n{categories}"
+    text = f'settings:\n{settings}\nsources:\n  art: "A"\ncategories:\n{categories}'
     return load_tip_bank(write_tips(text))
 
 
 def category(name: str, schedule: str, tips: int = 3) -> str:
     lines = [f"  {name}:", "    schedule:"] + [f"      {line}" for line in schedule.splitlines()] + ["    tips:"]
-    lines += [f"      - {{id: {name}-{i}, text: \"Tip {i} of {name}.\", source: art}}" for i in range(tips)]
+    lines += [f'      - {{id: {name}-{i}, text: "Tip {i} of {name}.", source: art}}' for i in range(tips)]
     return "\n".join(lines) + "\n"
 
 
@@ -52,12 +53,13 @@ def test_rules_hold_for_a_busy_bank_over_two_months(write_tips: Callable[[str], 
     bank = bank_from(
         write_tips,
         '  quiet_hours: "21:00-09:00"\n  min_gap: 40m\n  daily_max: 6',
-        category("a", 'every: 30m\nwindow: "00:00-24:00"\njitter: 10m') + category("b", 'at: ["09:00", "12:00", "20:59", "23:00"]'),
+        category("a", 'every: 30m\nwindow: "00:00-24:00"\njitter: 10m')
+        + category("b", 'at: ["09:00", "12:00", "20:59", "23:00"]'),
     )
     sent = simulate(bank, BERLIN, datetime(2026, 9, 1, tzinfo=BERLIN), 61)
     assert len(sent) == 61 * 6
     assert all(not (s.at.hour >= 21 or s.at.hour < 9) for s in sent)
-    assert all(b.at - a.at >= timedelta(minutes=40) for a, b in zip(sent, sent[1:]))
+    assert all(b.at - a.at >= timedelta(minutes=40) for a, b in pairwise(sent))
     assert max(Counter(s.at.date() for s in sent).values()) == 6
 
 
@@ -77,14 +79,21 @@ def test_a_slot_pushed_beyond_grace_is_skipped(write_tips: Callable[[str], Path]
 
 @pytest.mark.parametrize(
     ("zone", "spring", "autumn", "repeated"),
-    [(BERLIN, date(2026, 3, 29), date(2026, 10, 25), "02:30"), (NEW_YORK, date(2026, 3, 8), date(2026, 11, 1), "01:30")],
+    [
+        (BERLIN, date(2026, 3, 29), date(2026, 10, 25), "02:30"),
+        (NEW_YORK, date(2026, 3, 8), date(2026, 11, 1), "01:30"),
+    ],
 )
-def test_wall_times_hold_across_dst(write_tips: Callable[[str], Path], zone: ZoneInfo, spring: date, autumn: date, repeated: str) -> None:
+def test_wall_times_hold_across_dst(
+    write_tips: Callable[[str], Path], zone: ZoneInfo, spring: date, autumn: date, repeated: str
+) -> None:
     """09:00 stays 09:00 across both changes; a time in the fall-back hour is sent once; a missing one moves past the gap."""
     bank = bank_from(
         write_tips,
         "  quiet_hours: none\n  min_gap: 1m",
-        category("morning", 'at: "09:00"') + category("missing", 'at: "02:15"') + category("repeated", f'at: "{repeated}"'),
+        category("morning", 'at: "09:00"')
+        + category("missing", 'at: "02:15"')
+        + category("repeated", f'at: "{repeated}"'),
     )
     for day in (spring, autumn):
         start = datetime.combine(day - timedelta(days=2), datetime.min.time(), tzinfo=zone)
@@ -92,7 +101,9 @@ def test_wall_times_hold_across_dst(write_tips: Callable[[str], Path], zone: Zon
         times = {name: [s.at for s in sent if s.tip.category == name] for name in ("morning", "missing", "repeated")}
         assert [m.strftime("%H:%M") for m in times["morning"]] == ["09:00"] * 4
         assert len(times["repeated"]) == 4, "one a day, never twice in the repeated hour"
-        on_the_day = {name: next(t for t in found if t.date() == day).strftime("%H:%M") for name, found in times.items()}
+        on_the_day = {
+            name: next(t for t in found if t.date() == day).strftime("%H:%M") for name, found in times.items()
+        }
         if day == spring:
             assert on_the_day["missing"] == "03:15"
         else:
@@ -101,7 +112,9 @@ def test_wall_times_hold_across_dst(write_tips: Callable[[str], Path], zone: Zon
 
 def test_no_repeats_until_the_bag_is_empty_even_across_a_restart(write_tips: Callable[[str], Path]) -> None:
     """Every tip is shown once before any repeats, and a restart (state saved and reloaded) keeps the bag."""
-    bank = bank_from(write_tips, "  quiet_hours: none\n  min_gap: 1m\n  daily_max: 100", category("a", 'every: 1h', tips=7))
+    bank = bank_from(
+        write_tips, "  quiet_hours: none\n  min_gap: 1m\n  daily_max: 100", category("a", "every: 1h", tips=7)
+    )
     zone = BERLIN
     start = datetime(2026, 5, 4, tzinfo=zone)
     first = Reminders(bank, ServiceState.fresh(3), zone, start)
@@ -120,7 +133,9 @@ def test_editing_tips_keeps_the_bag(write_tips: Callable[[str], Path]) -> None:
     zone = BERLIN
     start = datetime(2026, 5, 4, tzinfo=zone)
     settings = "  quiet_hours: none\n  min_gap: 1m\n  daily_max: 100"
-    reminders = Reminders(bank_from(write_tips, settings, category("a", "every: 1h", tips=4)), ServiceState.fresh(5), zone, start)
+    reminders = Reminders(
+        bank_from(write_tips, settings, category("a", "every: 1h", tips=4)), ServiceState.fresh(5), zone, start
+    )
     edit_at = start + timedelta(hours=2, minutes=30)
     shown = [s.tip.id for s in reminders.timeline(start, edit_at)]
     edited = category("a", "every: 1h", tips=4).replace("a-3", "a-new")
@@ -135,7 +150,7 @@ def test_after_a_long_suspend_only_recent_slots_are_sent(write_tips: Callable[[s
     """Waking 8 hours later sends at most one per category, only within grace, spaced by the gap."""
     bank = bank_from(
         write_tips,
-        '  quiet_hours: none\n  min_gap: 10m\n  grace: 30m',
+        "  quiet_hours: none\n  min_gap: 10m\n  grace: 30m",
         category("often", "every: 5m") + category("hourly", "every: 1h") + category("morning", 'at: "09:00"'),
     )
     zone = BERLIN

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.slow
 
 
 def bank_with(tips: int) -> str:
-    extra = "".join(f'      - id: more-{i}\n        text: "Another gentle tip, number {i}."\n        source: art\n' for i in range(tips - 1))
+    extra = "".join(
+        f'      - id: more-{i}\n        text: "Another gentle tip, number {i}."\n        source: art\n'
+        for i in range(tips - 1)
+    )
     return MINIMAL_BANK + extra
 
 
@@ -65,7 +68,9 @@ def tips_and_service(write_tips: Callable[[str], Path]) -> Iterator[tuple[Path, 
 
 
 @pytest.mark.parametrize("save", SAVE_STYLES, ids=lambda f: f.__name__)
-def test_every_save_style_is_picked_up(save: Callable[[Path, str], None], tips_and_service: tuple[Path, ServiceProcess]) -> None:
+def test_every_save_style_is_picked_up(
+    save: Callable[[Path, str], None], tips_and_service: tuple[Path, ServiceProcess]
+) -> None:
     """A valid edit saved in this style becomes the service's tip bank, with no error along the way."""
     tips, service = tips_and_service
     save(tips, bank_with(3))
@@ -85,7 +90,9 @@ def test_broken_edit_keeps_the_last_good_bank_and_tells_once(tips_and_service: t
     wait_until(lambda: service.status()["reload"]["ok"] is False, what="the broken edit to be noticed")
     status = service.status()
     assert status["tips"] == 1
-    assert status["reload"]["problems"] == [f'{tips}:6:11: "at" 10:00 was read as a number of minutes — write "10:00" in quotes']
+    assert status["reload"]["problems"] == [
+        f'{tips}:6:11: "at" 10:00 was read as a number of minutes — write "10:00" in quotes'
+    ]
     save_in_place(tips, broken + "\n")  # saved again, still the same problem
     save_in_place(tips, bank_with(4))
     wait_until(lambda: service.status()["tips"] == 4, what="the fixed file to be loaded")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,13 +65,19 @@ def test_rules_hold_through_suspends_and_clock_steps(events: list[tuple[str, int
             continue
         _run(reminders, real + offset, real + offset + span, offset, sent)
         real += span
-    for real_at, wall_at, _ in sent:
+    for _, wall_at, _ in sent:
         assert settings_.quiet_hours is None or not settings_.quiet_hours.contains(wall_at.astimezone(ZONE).time())
-    for (a, _, _), (b, _, _) in zip(sent, sent[1:]):
+    for (a, _, _), (b, _, _) in pairwise(sent):
         assert b - a >= settings_.min_gap - timedelta(seconds=1)
 
 
-def _run(reminders: Reminders, start_wall: datetime, end_wall: datetime, offset: timedelta, sent: list[tuple[datetime, datetime, str]]) -> list[tuple[datetime, datetime, str]]:
+def _run(
+    reminders: Reminders,
+    start_wall: datetime,
+    end_wall: datetime,
+    offset: timedelta,
+    sent: list[tuple[datetime, datetime, str]],
+) -> list[tuple[datetime, datetime, str]]:
     """Drive the reminders with the wall clock from `start_wall` to `end_wall`, as the service would."""
     new = [(s.at - offset, s.at, s.tip.category) for s in reminders.timeline(start_wall, end_wall)]
     sent.extend(new)

@@ -33,7 +33,9 @@ def test_server_crash_falls_back_and_recovers(tmp_path: Path, write_tips: Callab
             wait_until(lambda: not on_desktop(service.status()), what="the fallback after the crash")
             desktop.start_server()
             before = len(desktop.notify_calls())
-            wait_until(lambda: on_desktop(service.status()) and len(desktop.notify_calls()) > before + 1, what="recovery")
+            wait_until(
+                lambda: on_desktop(service.status()) and len(desktop.notify_calls()) > before + 1, what="recovery"
+            )
         finally:
             assert service.stop() == 0
     assert "Desktop notifications are not reachable" in service.output
@@ -79,7 +81,9 @@ def test_service_opens_no_network_connection(tmp_path: Path, write_tips: Callabl
     wrapper = tmp_path / "audited.py"
     wrapper.write_text(AUDIT_WRAPPER)
     with running_desktop(tmp_path) as desktop:
-        service = ServiceProcess(write_tips(FAST_TIPS), env=desktop.env, prefix=[sys.executable, str(wrapper), str(audit_log)])
+        service = ServiceProcess(
+            write_tips(FAST_TIPS), env=desktop.env, prefix=[sys.executable, str(wrapper), str(audit_log)]
+        )
         try:
             desktop.wait_for_calls(2)
             assert cli("status").returncode == 0 and cli("tip").returncode == 0

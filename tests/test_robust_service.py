@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.robustness, pytest.mark.slow]
 def many_tips_bank(count: int) -> str:
     tips = "".join(f'      - id: tip-{i}\n        text: "Tip number {i}."\n        source: art\n' for i in range(count))
     return (
-        "settings:\n  quiet_hours: none\n  min_gap: 1s\n  daily_max: 100000\nsources:\n  art: \"A\"\n"
+        'settings:\n  quiet_hours: none\n  min_gap: 1s\n  daily_max: 100000\nsources:\n  art: "A"\n'
         "categories:\n  fast:\n    schedule:\n      every: 1s\n    tips:\n" + tips
     )
 
@@ -57,10 +57,16 @@ def test_reload_storm_ends_on_the_last_valid_content(write_tips: Callable[[str],
     try:
         for index in range(saves):
             valid = rng.random() < 0.6
-            text = bank_with(2 + index % 9) if valid else rng.choice(["categories: [oops", "", "sources: 5\n", bank_with(3).replace('"10:00"', "10:00")])
+            text = (
+                bank_with(2 + index % 9)
+                if valid
+                else rng.choice(["categories: [oops", "", "sources: 5\n", bank_with(3).replace('"10:00"', "10:00")])
+            )
             SAVE_STYLES[index % len(SAVE_STYLES)](tips, text)
         SAVE_STYLES[0](tips, bank_with(11))
-        wait_until(lambda: service.status()["tips"] == 11 and service.status()["reload"]["ok"], what="the last valid save")
+        wait_until(
+            lambda: service.status()["tips"] == 11 and service.status()["reload"]["ok"], what="the last valid save"
+        )
         assert service.process.poll() is None
     finally:
         assert service.stop() == 0

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from dmer_tips.errors import TipBankError
-from dmer_tips.tipbank import load_tip_bank
 from dmer_tips.paths import bundled_tips_path, schema_path
+from dmer_tips.tipbank import load_tip_bank
 
 from .conftest import MINIMAL_BANK
 
@@ -37,15 +37,17 @@ def test_bundled_file_validates_against_the_schema() -> None:
 
 GOOD = [
     MINIMAL_BANK,
-    MINIMAL_BANK.replace('at: "10:00"', 'every: 90m\n      window: "08:00-21:00"\n      days: mon-fri\n      jitter: 5m'),
+    MINIMAL_BANK.replace(
+        'at: "10:00"', 'every: 90m\n      window: "08:00-21:00"\n      days: mon-fri\n      jitter: 5m'
+    ),
     MINIMAL_BANK.replace('at: "10:00"', 'at: ["09:00", "15:30"]\n      days: sat,sun'),
     "settings:\n  quiet_hours: none\n  min_gap: 1h30m\n  daily_max: 6\n" + MINIMAL_BANK,
-    MINIMAL_BANK.replace("      - id: sip\n", "      - title: \"Water\"\n"),
+    MINIMAL_BANK.replace("      - id: sip\n", '      - title: "Water"\n'),
 ]
 BAD = [
     MINIMAL_BANK.replace('at: "10:00"', "at: 10:00"),
     MINIMAL_BANK.replace('at: "10:00"', 'at: "10:00"\n      every: 2h'),
-    MINIMAL_BANK.replace('at: "10:00"', 'every: 2 hours'),
+    MINIMAL_BANK.replace('at: "10:00"', "every: 2 hours"),
     MINIMAL_BANK.replace('at: "10:00"', 'at: "10:00"\n      days: someday'),
     MINIMAL_BANK.replace("source: art", "source: art\n        colour: blue"),
     MINIMAL_BANK.replace('"Have a sip of water."', '"' + "x" * 201 + '"'),

@@ -41,7 +41,10 @@ categories:
 def start_service(tips: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "dmer_tips", "run", "--tips", str(tips)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -81,11 +84,15 @@ def test_tips_reach_a_real_notification_server(tmp_path: Path, write_tips: Calla
     assert newest["timeout"] != 0, "a tip must expire"
     bodies = {html.unescape(str(item["body"])) for item in history}
     assert bodies <= {"x < y and y > z & it's fine", "-starts with a dash"}
-    assert any(str(item["body"]) == "x &lt; y and y &gt; z &amp; it's fine" for item in history) or "x < y" not in str(newest["body"])
+    assert any(str(item["body"]) == "x &lt; y and y &gt; z &amp; it's fine" for item in history) or "x < y" not in str(
+        newest["body"]
+    )
 
 
 @pytest.mark.slow
-def test_without_a_desktop_tips_are_printed_and_it_says_why(tmp_path: Path, write_tips: Callable[[str], Path], private_home: Path) -> None:
+def test_without_a_desktop_tips_are_printed_and_it_says_why(
+    tmp_path: Path, write_tips: Callable[[str], Path], private_home: Path
+) -> None:
     """With no session bus the service prints each tip, explains once, stops cleanly and keeps its state."""
     env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
     service = start_service(write_tips(FAST_TIPS), env)
@@ -96,14 +103,21 @@ def test_without_a_desktop_tips_are_printed_and_it_says_why(tmp_path: Path, writ
     code, out, err, took = stop_within_a_second(service)
     assert code == 0, err
     assert took < 1.0
-    assert out.count("Desktop notifications are not reachable (no desktop session: DBUS_SESSION_BUS_ADDRESS is not set)") == 1
+    assert (
+        out.count("Desktop notifications are not reachable (no desktop session: DBUS_SESSION_BUS_ADDRESS is not set)")
+        == 1
+    )
     assert "Reminders go to the terminal." in out
-    assert re.search(r"^\[\d\d:\d\d\] Fast & <gentle>: (x < y and y > z & it's fine|-starts with a dash)$", out, re.MULTILINE)
+    assert re.search(
+        r"^\[\d\d:\d\d\] Fast & <gentle>: (x < y and y > z & it's fine|-starts with a dash)$", out, re.MULTILINE
+    )
     assert '"sent_count"' in state.read_text()
     assert (private_home / ".local" / "state" / "dmer-tips" / "log" / "dmer-tips.log").exists()
 
 
-def test_broken_tips_file_stops_run_with_the_problems(capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path]) -> None:
+def test_broken_tips_file_stops_run_with_the_problems(
+    capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path]
+) -> None:
     """`run` refuses a broken file at start with its located problems and exit 1."""
     from dmer_tips.cli import main
 
@@ -114,7 +128,9 @@ def test_broken_tips_file_stops_run_with_the_problems(capsys: pytest.CaptureFixt
 
 @pytest.mark.desktop
 @pytest.mark.slow
-def test_session_steps_reach_the_notification_server_in_order(tmp_path: Path, write_tips: Callable[[str], Path]) -> None:
+def test_session_steps_reach_the_notification_server_in_order(
+    tmp_path: Path, write_tips: Callable[[str], Path]
+) -> None:
     """A standalone companion session's steps arrive at dunst one after another, in order."""
     text = FAST_TIPS + (
         "sessions:\n  feed:\n    steps:\n"
@@ -125,7 +141,10 @@ def test_session_steps_reach_the_notification_server_in_order(tmp_path: Path, wr
     with running_desktop(tmp_path) as desktop:
         done = subprocess.run(
             [sys.executable, "-m", "dmer_tips", "session", "--tips", str(write_tips(text))],
-            env={**os.environ, **desktop.env}, capture_output=True, text=True, timeout=30,
+            env={**os.environ, **desktop.env},
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         calls = desktop.wait_for_calls(3)
     assert done.returncode == 0 and done.stdout.endswith("Session finished.\n"), done.stderr

@@ -7,7 +7,13 @@ from dmer_tips.timespec import SpecError, format_duration, parse_clock, parse_du
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("45s", timedelta(seconds=45)), ("90m", timedelta(minutes=90)), ("2h", timedelta(hours=2)), ("1h30m", timedelta(minutes=90)), ("1d", timedelta(days=1))],
+    [
+        ("45s", timedelta(seconds=45)),
+        ("90m", timedelta(minutes=90)),
+        ("2h", timedelta(hours=2)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1d", timedelta(days=1)),
+    ],
 )
 def test_durations_read_as_written(text: str, expected: timedelta) -> None:
     """Durations in the human forms the README documents read as the span they name."""
@@ -46,7 +52,14 @@ def test_windows_may_run_over_midnight() -> None:
 
 @pytest.mark.parametrize(
     ("text", "days"),
-    [("mon-fri", {0, 1, 2, 3, 4}), ("sat,sun", {5, 6}), ("daily", set(range(7))), ("fri-mon", {4, 5, 6, 0}), ("Tuesday", {1}), ("weekends", {5, 6})],
+    [
+        ("mon-fri", {0, 1, 2, 3, 4}),
+        ("sat,sun", {5, 6}),
+        ("daily", set(range(7))),
+        ("fri-mon", {4, 5, 6, 0}),
+        ("Tuesday", {1}),
+        ("weekends", {5, 6}),
+    ],
 )
 def test_weekdays_by_name(text: str, days: set[int]) -> None:
     """Weekdays are names, ranges and lists; a range may wrap over the weekend."""

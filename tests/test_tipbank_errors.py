@@ -28,7 +28,9 @@ def problems(path: Path) -> list[str]:
 CASES = {
     "yaml syntax": (
         HEAD + '      at: "10:00"\n    tips:\n      - text: "unclosed\n',
-        ["F:9:1: YAML syntax error: found unexpected end of stream — check the indentation and quotes on this line and the one before"],
+        [
+            "F:9:1: YAML syntax error: found unexpected end of stream — check the indentation and quotes on this line and the one before"
+        ],
     ),
     "tab indentation": (
         "sources:\n\tart: x\n",
@@ -36,7 +38,7 @@ CASES = {
     ),
     "alias": (
         HEAD + '      at: &t "10:00"\n    tips:\n      - text: *t\n        source: art\n',
-        ['F:8:15: aliases (*t) are not allowed — write the value out in full'],
+        ["F:8:15: aliases (*t) are not allowed — write the value out in full"],
     ),
     "duplicate key": (
         HEAD + '      at: "10:00"\n    tips:\n      - text: "One."\n        text: "Two."\n        source: art\n',
@@ -47,7 +49,7 @@ CASES = {
         ['F:9:9: unknown key "titel" in a tip — did you mean "title"?'],
     ),
     "unquoted time": (
-        HEAD + "      at: 9:05\n    tips:\n      - text: \"One.\"\n        source: art\n",
+        HEAD + '      at: 9:05\n    tips:\n      - text: "One."\n        source: art\n',
         ['F:6:11: "at" 9:05 was read as a number of minutes — write "09:05" in quotes'],
     ),
     "duration without unit": (
@@ -67,7 +69,9 @@ CASES = {
         ['F:7:13: "mondy-fri" is not a set of weekdays — use names like mon-fri, sat,sun or daily'],
     ),
     "wrong type": (
-        "settings:\n  daily_max: lots\n" + HEAD + '      at: "10:00"\n    tips:\n      - text: "One."\n        source: art\n',
+        "settings:\n  daily_max: lots\n"
+        + HEAD
+        + '      at: "10:00"\n    tips:\n      - text: "One."\n        source: art\n',
         ['F:2:14: "daily_max" must be a whole number, not text — write it like: daily_max: 8'],
     ),
     "yes as text": (
@@ -83,11 +87,15 @@ CASES = {
         ['F:8:15: "text" is 201 characters, over the limit of 200 — shorten it or split it into two tips'],
     ),
     "over-long title": (
-        HEAD + '      at: "10:00"\n    tips:\n      - text: "One."\n        title: "' + "t" * 41 + '"\n        source: art\n',
+        HEAD
+        + '      at: "10:00"\n    tips:\n      - text: "One."\n        title: "'
+        + "t" * 41
+        + '"\n        source: art\n',
         ['F:9:16: "title" is 41 characters, over the limit of 40 — shorten it'],
     ),
     "duplicate ids": (
-        HEAD + '      at: "10:00"\n    tips:\n      - {id: sip, text: "One.", source: art}\n      - {id: sip, text: "Two.", source: art}\n',
+        HEAD
+        + '      at: "10:00"\n    tips:\n      - {id: sip, text: "One.", source: art}\n      - {id: sip, text: "Two.", source: art}\n',
         ['F:9:9: duplicate tip id "sip" (first at line 8) — give each tip its own id'],
     ),
     "category without tips": (
@@ -113,7 +121,9 @@ CASES = {
     "empty file": ("", ["F:1:1: the file is empty — start from the bundled tips: dmer-tips edit"]),
     "python tag": (
         HEAD + '      at: !!python/name:os.system "10:00"\n    tips:\n      - text: "One."\n        source: art\n',
-        ["F:6:11: the tag tag:yaml.org,2002:python/name:os.system is not allowed — remove the tag and write plain text"],
+        [
+            "F:6:11: the tag tag:yaml.org,2002:python/name:os.system is not allowed — remove the tag and write plain text"
+        ],
     ),
 }
 
@@ -146,21 +156,29 @@ def test_alias_bomb_is_refused_without_expanding(write_tips: Callable[[str], Pat
         prev, name = chr(ord("a") + index - 1), chr(ord("a") + index)
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     found = problems(write_tips("\n".join(lines) + "\n"))
-    assert found[0] == 'F:1:1: unknown key "a" in the tip file — allowed here: version, settings, sources, categories, sessions'
-    assert 'F:2:8: aliases (*a) are not allowed — write the value out in full' in found
+    assert (
+        found[0]
+        == 'F:1:1: unknown key "a" in the tip file — allowed here: version, settings, sources, categories, sessions'
+    )
+    assert "F:2:8: aliases (*a) are not allowed — write the value out in full" in found
 
 
 def test_absurd_nesting_stops_early(write_tips: Callable[[str], Path]) -> None:
     """5,000 levels of brackets are refused with a message, not a RecursionError."""
     path = write_tips("x: " + "[" * 5000 + "]" * 5000 + "\n")
-    assert problems(path)[-1] == "F:1:19: nesting is deeper than 16 levels — a tip bank needs only a few levels; check the indentation and brackets"
+    assert (
+        problems(path)[-1]
+        == "F:1:19: nesting is deeper than 16 levels — a tip bank needs only a few levels; check the indentation and brackets"
+    )
 
 
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     """A file over the size cap is refused at once with its size."""
     path = tmp_path / "big.yaml"
     path.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
-    assert problems(path) == ["F:1:1: the file is 8.4 MB, over the 8 MB limit — a tip bank is far smaller; check that this is the right file"]
+    assert problems(path) == [
+        "F:1:1: the file is 8.4 MB, over the 8 MB limit — a tip bank is far smaller; check that this is the right file"
+    ]
 
 
 def test_non_utf8_byte_is_located(tmp_path: Path) -> None:
@@ -173,7 +191,10 @@ def test_non_utf8_byte_is_located(tmp_path: Path) -> None:
 def test_ids_are_derived_from_their_own_text(write_tips: Callable[[str], Path]) -> None:
     """A tip without an id keeps the same id when other tips are edited, added or removed."""
     one = HEAD + '      at: "10:00"\n    tips:\n      - text: "Keep me."\n        source: art\n'
-    two = HEAD + '      at: "10:00"\n    tips:\n      - text: "New one first."\n        source: art\n      - text: "Keep me."\n        source: art\n'
+    two = (
+        HEAD
+        + '      at: "10:00"\n    tips:\n      - text: "New one first."\n        source: art\n      - text: "Keep me."\n        source: art\n'
+    )
     before = load_tip_bank(write_tips(one, "one.yaml")).tips[0].id
     after = [t.id for t in load_tip_bank(write_tips(two, "two.yaml")).tips]
     assert before in after and before.startswith("water-")
@@ -183,4 +204,6 @@ def test_control_character_is_located(tmp_path: Path) -> None:
     """A stray control character (found by fuzzing) is reported at its place, not as a crash."""
     path = tmp_path / "ctrl.yaml"
     path.write_bytes(b"sources:\n  art: ok\x07\n")
-    assert problems(path) == ["F:2:10: character U+0007 is not allowed in YAML — delete it; control characters cannot appear in the file"]
+    assert problems(path) == [
+        "F:2:10: character U+0007 is not allowed in YAML — delete it; control characters cannot appear in the file"
+    ]

@@ -48,7 +48,9 @@ def plan(platform: str, home: Path, config_dir: Path, systemd: bool, data_dir: P
     """
     entries = [_autostart(platform, home, config_dir, systemd)]
     if platform.startswith("linux"):
-        entries.append(_launcher((data_dir or home / ".local" / "share") / "applications" / "dmer-tips-companion.desktop"))
+        entries.append(
+            _launcher((data_dir or home / ".local" / "share") / "applications" / "dmer-tips-companion.desktop")
+        )
     return entries
 
 
@@ -57,24 +59,37 @@ def _launcher(path: Path) -> Entry:
     from dmer_tips.notify.base import icon_path
 
     command = [sys.executable, "-m", "dmer_tips", "session"]
-    return Entry(path, (
-        "[Desktop Entry]\n"
-        "Type=Application\n"
-        "Name=Start let-down companion\n"
-        "Comment=Gentle grounding steps through the let-down wave (dmer-tips)\n"
-        f"Exec={' '.join(_desktop_quote(part) for part in command)}\n"
-        f"Icon={icon_path()}\n"
-        "Terminal=false\n"
-        "Categories=Utility;\n"
-    ))
+    return Entry(
+        path,
+        (
+            "[Desktop Entry]\n"
+            "Type=Application\n"
+            "Name=Start let-down companion\n"
+            "Comment=Gentle grounding steps through the let-down wave (dmer-tips)\n"
+            f"Exec={' '.join(_desktop_quote(part) for part in command)}\n"
+            f"Icon={icon_path()}\n"
+            "Terminal=false\n"
+            "Categories=Utility;\n"
+        ),
+    )
 
 
 def _autostart(platform: str, home: Path, config_dir: Path, systemd: bool) -> Entry:
     command = service_command()
     if platform == "darwin":
-        agent = {"Label": "org.dmer-tips", "ProgramArguments": command, "RunAtLoad": True, "KeepAlive": {"SuccessfulExit": False}}
+        agent = {
+            "Label": "org.dmer-tips",
+            "ProgramArguments": command,
+            "RunAtLoad": True,
+            "KeepAlive": {"SuccessfulExit": False},
+        }
         path = home / "Library" / "LaunchAgents" / "org.dmer-tips.plist"
-        return Entry(path, plistlib.dumps(agent).decode(), (("launchctl", "load", "-w", str(path)),), (("launchctl", "unload", "-w", str(path)),))
+        return Entry(
+            path,
+            plistlib.dumps(agent).decode(),
+            (("launchctl", "load", "-w", str(path)),),
+            (("launchctl", "unload", "-w", str(path)),),
+        )
     if platform == "win32":
         startup = home / "AppData" / "Roaming" / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "Startup"
         pythonw = str(Path(sys.executable).with_name("pythonw.exe"))
@@ -94,7 +109,8 @@ def _autostart(platform: str, home: Path, config_dir: Path, systemd: bool) -> En
         )
         path = config_dir / "systemd" / "user" / UNIT_NAME
         return Entry(
-            path, unit,
+            path,
+            unit,
             (("systemctl", "--user", "daemon-reload"), ("systemctl", "--user", "enable", "--now", UNIT_NAME)),
             (("systemctl", "--user", "disable", "--now", UNIT_NAME), ("systemctl", "--user", "daemon-reload")),
         )
@@ -121,7 +137,11 @@ def uninstall(entries: list[Entry], dry_run: bool, run: Runner) -> list[str]:
 
 def _install(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
     if dry_run:
-        return [f"would write {entry.path}:", entry.content.rstrip("\n"), *(f"would run: {shlex.join(c)}" for c in entry.enable)]
+        return [
+            f"would write {entry.path}:",
+            entry.content.rstrip("\n"),
+            *(f"would run: {shlex.join(c)}" for c in entry.enable),
+        ]
     done = []
     if entry.path.exists() and entry.path.read_text(encoding="utf-8") == entry.content:
         done.append(f"{entry.path} is already installed")
@@ -160,7 +180,7 @@ def _run_all(commands: Sequence[tuple[str, ...]], run: Runner) -> list[str]:
 
 def _desktop_quote(part: str) -> str:
     """Quote an argument for a desktop entry's Exec line (the spec's rules, not the shell's)."""
-    if not any(c in part for c in ' \t"\'\\><~|&;$*?#()`'):
+    if not any(c in part for c in " \t\"'\\><~|&;$*?#()`"):
         return part
     escaped = part.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
     return f'"{escaped}"'

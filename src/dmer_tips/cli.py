@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from typing import Any
 
     Handler = Callable[[argparse.Namespace], int]
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+    from dmer_tips.autostart import Entry
+    from dmer_tips.journal import Journal
     from dmer_tips.model import TipBank
     from dmer_tips.paths import AppPaths, TipsFile
-    from dmer_tips.autostart import Entry
-    from dmer_tips.errors import DmerTipsError
-    from dmer_tips.journal import Journal
     from dmer_tips.reminders import Reminders
 
 EXIT_OK = 0
@@ -29,7 +29,6 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3  # a control command found no running service
 EXIT_ALREADY_RUNNING = 4  # `run` found another service running
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,26 +61,48 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=lambda _: _no_command(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in (
-        _add_run, _add_status, _add_pause, _add_resume, _add_tip, _add_reload, _add_stop, _add_preview, _add_next,
-        _add_session, _add_log, _add_history,
-        _add_check, _add_tips, _add_edit, _add_where, _add_install_service, _add_uninstall_service,
+        _add_run,
+        _add_status,
+        _add_pause,
+        _add_resume,
+        _add_tip,
+        _add_reload,
+        _add_stop,
+        _add_preview,
+        _add_next,
+        _add_session,
+        _add_log,
+        _add_history,
+        _add_check,
+        _add_tips,
+        _add_edit,
+        _add_where,
+        _add_install_service,
+        _add_uninstall_service,
     ):
         add(commands)
     return parser
 
 
-def _parser(factory: Callable[..., argparse.ArgumentParser], *, example: str, **kwargs: object) -> argparse.ArgumentParser:
+def _parser(
+    factory: Callable[..., argparse.ArgumentParser], *, example: str, **kwargs: object
+) -> argparse.ArgumentParser:
     return factory(formatter_class=argparse.RawDescriptionHelpFormatter, epilog=f"example:\n  {example}", **kwargs)
 
 
-def _command(commands: argparse._SubParsersAction, name: str, summary: str, example: str, handler: Handler) -> argparse.ArgumentParser:
+def _command(commands: Commands, name: str, summary: str, example: str, handler: Handler) -> argparse.ArgumentParser:
     sub = _parser(commands.add_parser, name=name, help=summary, description=summary, example=example)
     sub.set_defaults(handler=handler)
     return sub
 
 
 def _tips_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tips", type=_path, metavar="PATH", help="tip file to use (default: $DMER_TIPS_FILE, your copy, or the bundled tips)")
+    parser.add_argument(
+        "--tips",
+        type=_path,
+        metavar="PATH",
+        help="tip file to use (default: $DMER_TIPS_FILE, your copy, or the bundled tips)",
+    )
 
 
 def _no_command(parser: argparse.ArgumentParser) -> int:
@@ -89,8 +110,14 @@ def _no_command(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-def _add_run(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "run", "Run the reminder service in the foreground (stop with Ctrl-C or SIGTERM).", "dmer-tips run --tips ~/my-tips.yaml", _cmd_run)
+def _add_run(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "run",
+        "Run the reminder service in the foreground (stop with Ctrl-C or SIGTERM).",
+        "dmer-tips run --tips ~/my-tips.yaml",
+        _cmd_run,
+    )
     sub.add_argument("-v", "--verbose", action="store_true", help="also print debug logging on stderr")
     _tips_option(sub)
 
@@ -99,7 +126,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from dmer_tips.logsetup import configure_logging
     from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
     from dmer_tips.service import Service, ServiceConfig
-    from dmer_tips.state import StateFile
 
     paths = _paths()
     configure_logging(paths.log_dir, args.verbose)
@@ -107,8 +133,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return Service(config, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), sys.stdout).run()
 
 
-def _add_status(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "status", "Show whether the service runs, its tip file, last reload, pause and what is next.", "dmer-tips status --json", _cmd_status)
+def _add_status(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "status",
+        "Show whether the service runs, its tip file, last reload, pause and what is next.",
+        "dmer-tips status --json",
+        _cmd_status,
+    )
     sub.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -121,14 +153,22 @@ def _cmd_status(args: argparse.Namespace) -> int:
     try:
         status = _ask("status")
     except NotRunning:
-        print(json.dumps({"running": False}) if args.json else "dmer-tips is not running (start it with `dmer-tips run`).")
+        print(
+            json.dumps({"running": False}) if args.json else "dmer-tips is not running (start it with `dmer-tips run`)."
+        )
         return EXIT_NOT_RUNNING
     print(json.dumps(status, indent=2) if args.json else status_text(status, _now()))
     return EXIT_OK
 
 
-def _add_pause(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "pause", "Pause the reminders: for a while, until a time, until morning, or until you resume.", "dmer-tips pause 2h", _cmd_pause)
+def _add_pause(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "pause",
+        "Pause the reminders: for a while, until a time, until morning, or until you resume.",
+        "dmer-tips pause 2h",
+        _cmd_pause,
+    )
     group = sub.add_mutually_exclusive_group()
     group.add_argument("duration", nargs="?", type=_duration, help="how long, e.g. 45m or 2h")
     group.add_argument("--until", type=_clock, metavar="HH:MM", help="until this time of day")
@@ -141,7 +181,7 @@ def _cmd_pause(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_resume(commands: argparse._SubParsersAction) -> None:
+def _add_resume(commands: Commands) -> None:
     _command(commands, "resume", "Resume paused reminders.", "dmer-tips resume", _cmd_resume)
 
 
@@ -151,8 +191,14 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_reload(commands: argparse._SubParsersAction) -> None:
-    _command(commands, "reload", "Make the service re-read its tip file now (it also does so on every save).", "dmer-tips reload", _cmd_reload)
+def _add_reload(commands: Commands) -> None:
+    _command(
+        commands,
+        "reload",
+        "Make the service re-read its tip file now (it also does so on every save).",
+        "dmer-tips reload",
+        _cmd_reload,
+    )
 
 
 def _cmd_reload(args: argparse.Namespace) -> int:
@@ -165,7 +211,7 @@ def _cmd_reload(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_stop(commands: argparse._SubParsersAction) -> None:
+def _add_stop(commands: Commands) -> None:
     _command(commands, "stop", "Stop the running service.", "dmer-tips stop", _cmd_stop)
 
 
@@ -175,7 +221,7 @@ def _cmd_stop(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_session(commands: argparse._SubParsersAction) -> None:
+def _add_session(commands: Commands) -> None:
     summary = "Start the let-down companion: grounding steps for one feed or pump (quiet hours do not apply)."
     sub = _command(commands, "session", summary, "dmer-tips session pump", _cmd_session)
     sub.add_argument("name", nargs="?", help="which session from tips.yaml (default: the first, e.g. feed)")
@@ -191,7 +237,11 @@ def _cmd_session(args: argparse.Namespace) -> int:
 
     if args.stop:
         cancelled = _ask("session_stop")
-        print(f"Session stopped ({cancelled} step{'s' if cancelled != 1 else ''} cancelled)." if cancelled else "No session was running.")
+        print(
+            f"Session stopped ({cancelled} step{'s' if cancelled != 1 else ''} cancelled)."
+            if cancelled
+            else "No session was running."
+        )
         return EXIT_OK
     if args.dry_run:
         print(describe_plan(plan_session(_load_bank(args.tips).session(args.name), _now()), _local_zone()))
@@ -203,7 +253,9 @@ def _cmd_session(args: argparse.Namespace) -> int:
             pass
         else:
             again = " (the one already running was restarted)" if started["replaced"] else ""
-            print(f"Session \"{started['name']}\" started: {started['steps']} steps{again}. `dmer-tips session --stop` cancels it.")
+            print(
+                f'Session "{started["name"]}" started: {started["steps"]} steps{again}. `dmer-tips session --stop` cancels it.'
+            )
             return EXIT_OK
     return _session_here(args)
 
@@ -212,26 +264,32 @@ def _session_here(args: argparse.Namespace) -> int:
     """No service runs: send the steps from this process, in the foreground."""
     import time
 
-    from dmer_tips.companion import plan_session, run_here
+    from dmer_tips.companion import plan_session, refuse_if_paused, run_here
     from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
     from dmer_tips.state import StateFile
-    from dmer_tips.views import describe_pause
 
     session = _load_bank(args.tips).session(args.name)
-    paused = StateFile(_paths().state_file).load().paused_until
-    if args.respect_pause and paused is not None and paused > _now():
-        raise DmerTipsError(f"reminders are paused {describe_pause(paused, _local_zone())}, so the session was not started — leave out --respect-pause to start it anyway")
+    if args.respect_pause:
+        refuse_if_paused(StateFile(_paths().state_file).load().paused_until, _now(), _local_zone())
     planned = plan_session(session, _now())
-    print(f"Session \"{session.name}\" runs here ({len(planned)} steps); Ctrl-C stops it.", flush=True)
+    print(f'Session "{session.name}" runs here ({len(planned)} steps); Ctrl-C stops it.', flush=True)
     sent = run_here(planned, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), _now, time.sleep)
     print("Session finished." if sent == len(planned) else f"Session stopped after {sent} of {len(planned)} steps.")
     return EXIT_OK
 
 
-def _add_log(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "log", "Note a D-MER episode in your private journal.", "dmer-tips log 3 --feeling sad anxious --note 'night feed'", _cmd_log)
+def _add_log(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "log",
+        "Note a D-MER episode in your private journal.",
+        "dmer-tips log 3 --feeling sad anxious --note 'night feed'",
+        _cmd_log,
+    )
     sub.add_argument("intensity", nargs="?", type=int, help="0 (none this time) to 5 (the strongest)")
-    sub.add_argument("--feeling", nargs="+", default=[], metavar="WORD", help="words for how it felt, e.g. dread sad angry")
+    sub.add_argument(
+        "--feeling", nargs="+", default=[], metavar="WORD", help="words for how it felt, e.g. dread sad angry"
+    )
     sub.add_argument("--note", default="", metavar="TEXT", help="anything else worth remembering")
 
 
@@ -246,10 +304,18 @@ def _cmd_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_history(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "history", "Chart your logged episodes per day, or export them as CSV.", "dmer-tips history --days 28 --csv dmer.csv", _cmd_history)
+def _add_history(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "history",
+        "Chart your logged episodes per day, or export them as CSV.",
+        "dmer-tips history --days 28 --csv dmer.csv",
+        _cmd_history,
+    )
     sub.add_argument("--days", type=_positive_int, default=14, metavar="N", help="how many days back (default 14)")
-    sub.add_argument("--csv", type=_path, metavar="FILE", help="also write the episodes to FILE, to share if you choose")
+    sub.add_argument(
+        "--csv", type=_path, metavar="FILE", help="also write the episodes to FILE, to share if you choose"
+    )
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -270,13 +336,12 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _journal() -> Journal:
-    from dmer_tips.errors import DmerTipsError
     from dmer_tips.journal import Journal
 
     return Journal(_paths().state_dir / "journal.sqlite3")
 
 
-def _add_install_service(commands: argparse._SubParsersAction) -> None:
+def _add_install_service(commands: Commands) -> None:
     summary = "Start the service at login (systemd user unit, XDG autostart, launchd agent or Startup entry)."
     sub = _command(commands, "install-service", summary, "dmer-tips install-service --dry-run", _cmd_install_service)
     sub.add_argument("--dry-run", action="store_true", help="print what would be written and run, change nothing")
@@ -289,8 +354,14 @@ def _cmd_install_service(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_uninstall_service(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "uninstall-service", "Stop starting the service at login.", "dmer-tips uninstall-service", _cmd_uninstall_service)
+def _add_uninstall_service(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "uninstall-service",
+        "Stop starting the service at login.",
+        "dmer-tips uninstall-service",
+        _cmd_uninstall_service,
+    )
     sub.add_argument("--dry-run", action="store_true", help="print what would be removed, change nothing")
 
 
@@ -308,11 +379,19 @@ def _autostart_entries() -> list[Entry]:
     return plan(sys.platform, _path("~"), _paths().config_dir.parent, systemd_user_available(run_quietly), data_base)
 
 
-def _add_preview(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "preview", "Show exactly what the service would send, and when.", "dmer-tips preview --days 7 --seed 1", _cmd_preview)
+def _add_preview(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "preview",
+        "Show exactly what the service would send, and when.",
+        "dmer-tips preview --days 7 --seed 1",
+        _cmd_preview,
+    )
     sub.add_argument("--days", type=_positive_int, default=7, metavar="N", help="how many days ahead (default 7)")
     sub.add_argument("--start", type=_iso_time, metavar="ISO", help="start time, e.g. 2026-12-01T08:00 (default: now)")
-    sub.add_argument("--seed", type=int, metavar="N", help="start from a fresh rotation with this seed (default: your saved one)")
+    sub.add_argument(
+        "--seed", type=int, metavar="N", help="start from a fresh rotation with this seed (default: your saved one)"
+    )
     sub.add_argument("--json", action="store_true", help="print JSON")
     _tips_option(sub)
 
@@ -330,8 +409,10 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_next(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "next", "Show when each category's next reminder is due.", "dmer-tips next --json", _cmd_next)
+def _add_next(commands: Commands) -> None:
+    sub = _command(
+        commands, "next", "Show when each category's next reminder is due.", "dmer-tips next --json", _cmd_next
+    )
     sub.add_argument("--json", action="store_true", help="print JSON")
     _tips_option(sub)
 
@@ -345,8 +426,10 @@ def _cmd_next(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_check(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "check", "Check a tip file and summarise its schedules.", "dmer-tips check ~/my-tips.yaml", _cmd_check)
+def _add_check(commands: Commands) -> None:
+    sub = _command(
+        commands, "check", "Check a tip file and summarise its schedules.", "dmer-tips check ~/my-tips.yaml", _cmd_check
+    )
     sub.add_argument("path", nargs="?", type=_path, help="file to check (default: the tip file in use)")
 
 
@@ -358,7 +441,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_tips(commands: argparse._SubParsersAction) -> None:
+def _add_tips(commands: Commands) -> None:
     sub = _command(commands, "tips", "List the tips.", "dmer-tips tips --category grounding", _cmd_tips)
     sub.add_argument("--category", metavar="C", help="only this category")
     sub.add_argument("--json", action="store_true", help="print JSON")
@@ -374,7 +457,7 @@ def _cmd_tips(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_tip(commands: argparse._SubParsersAction) -> None:
+def _add_tip(commands: Commands) -> None:
     summary = "Send one tip now through the running service (or print it here when none runs)."
     sub = _command(commands, "tip", summary, "dmer-tips tip grounding", _cmd_tip)
     sub.add_argument("category", nargs="?", help="category to take it from (default: any)")
@@ -411,8 +494,14 @@ def _print_tip_here(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_edit(commands: argparse._SubParsersAction) -> None:
-    _command(commands, "edit", "Open your tips file in $VISUAL/$EDITOR (made from the bundled one if absent), then check it.", "EDITOR=nano dmer-tips edit", _cmd_edit)
+def _add_edit(commands: Commands) -> None:
+    _command(
+        commands,
+        "edit",
+        "Open your tips file in $VISUAL/$EDITOR (made from the bundled one if absent), then check it.",
+        "EDITOR=nano dmer-tips edit",
+        _cmd_edit,
+    )
 
 
 def _cmd_edit(args: argparse.Namespace) -> int:
@@ -426,8 +515,14 @@ def _cmd_edit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_where(commands: argparse._SubParsersAction) -> None:
-    sub = _command(commands, "where", "Show which tip file is in use and where settings, state and logs live.", "dmer-tips where", _cmd_where)
+def _add_where(commands: Commands) -> None:
+    sub = _command(
+        commands,
+        "where",
+        "Show which tip file is in use and where settings, state and logs live.",
+        "dmer-tips where",
+        _cmd_where,
+    )
     _tips_option(sub)
 
 
@@ -484,7 +579,7 @@ def _iso_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-01T08:00") from None
 
 
-def _ask(command: str, **arguments: object) -> Any:
+def _ask(command: str, **arguments: Any) -> Any:
     """One request to the running service; NotRunning when there is none."""
     from dmer_tips.control import Channel, request
     from dmer_tips.paths import runtime_dir

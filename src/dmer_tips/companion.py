@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from dmer_tips.errors import DmerTipsError
 from dmer_tips.model import Session
 from dmer_tips.notify import Notification, Notifier
 
@@ -32,8 +33,21 @@ def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
     return planned
 
 
+def refuse_if_paused(paused_until: datetime | None, now: datetime, zone: tzinfo) -> None:
+    """For `--respect-pause`: a session does not start while reminders are paused."""
+    if paused_until is not None and paused_until > now:
+        from dmer_tips.views import describe_pause
+
+        raise DmerTipsError(
+            f"reminders are paused {describe_pause(paused_until, zone)}, so the session was not started"
+            " — leave out --respect-pause to start it anyway"
+        )
+
+
 def describe_plan(planned: list[PlannedStep], zone: tzinfo) -> str:
-    return "\n".join(f"{p.at.astimezone(zone):%H:%M:%S}  {p.notification.title}: {p.notification.body}" for p in planned)
+    return "\n".join(
+        f"{p.at.astimezone(zone):%H:%M:%S}  {p.notification.title}: {p.notification.body}" for p in planned
+    )
 
 
 def run_here(

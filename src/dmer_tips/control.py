@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
-from collections import namedtuple
 
 from dmer_tips.errors import DmerTipsError
 
@@ -31,7 +31,7 @@ class NotRunning(DmerTipsError):
         super().__init__("the service is not running — start it with `dmer-tips run`")
 
 
-class Channel(namedtuple("Channel", "address key_file")):  # noqa: PYI024 - see TYPE_CHECKING above
+class Channel(namedtuple("Channel", "address key_file")):
     """Where the service listens (`address: str`) and the key that proves a client is this user (`key_file: Path`)."""
 
     __slots__ = ()

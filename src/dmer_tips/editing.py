@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.tipbank import load_tip_bank
-from dmer_tips.paths import bundled_tips_path, schema_path
 from dmer_tips.model import TipBank
+from dmer_tips.paths import bundled_tips_path, schema_path
 from dmer_tips.storage import write_atomically
+from dmer_tips.tipbank import load_tip_bank
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
 _FALLBACK_EDITORS = ("nano", "vi")
@@ -52,5 +52,7 @@ def edit_and_check(target: Path, environ: Mapping[str, str]) -> TipBank:
     try:
         subprocess.run(command, check=False)
     except OSError as error:
-        raise DmerTipsError(f"cannot start the editor {command[0]!r} ({error.strerror}) — check $VISUAL or $EDITOR") from None
+        raise DmerTipsError(
+            f"cannot start the editor {command[0]!r} ({error.strerror}) — check $VISUAL or $EDITOR"
+        ) from None
     return load_tip_bank(target)

@@ -11,7 +11,7 @@ class DmerTipsError(Exception):
     exit_code = 1
 
 
-class Problem(namedtuple("Problem", "path line column what fix")):  # noqa: PYI024 - keeps `typing` off the CLI's start-up
+class Problem(namedtuple("Problem", "path line column what fix")):
     """One thing wrong in a tip file, with where it is and how to fix it (1-based line and column).
 
     Fields: `path: str`, `line: int`, `column: int`, `what: str`, `fix: str`.

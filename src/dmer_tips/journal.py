@@ -47,11 +47,18 @@ class Journal:
 
     def record(self, episode: Episode) -> None:
         if episode.intensity is not None and not 0 <= episode.intensity <= MAX_INTENSITY:
-            raise DmerTipsError(f"intensity {episode.intensity} is out of range — use 0 (no D-MER this time) to 5 (the strongest)")
+            raise DmerTipsError(
+                f"intensity {episode.intensity} is out of range — use 0 (no D-MER this time) to 5 (the strongest)"
+            )
         with closing(self._connect()) as db, db:
             db.execute(
                 "INSERT INTO episodes (at, intensity, feelings, note) VALUES (?, ?, ?, ?)",
-                (episode.at.astimezone(timezone.utc).isoformat(), episode.intensity, " ".join(episode.feelings), episode.note),
+                (
+                    episode.at.astimezone(timezone.utc).isoformat(),
+                    episode.intensity,
+                    " ".join(episode.feelings),
+                    episode.note,
+                ),
             )
 
     def since(self, start: datetime) -> list[Episode]:
@@ -59,7 +66,10 @@ class Journal:
             return []
         with closing(self._connect()) as db:
             rows = db.execute("SELECT at, intensity, feelings, note FROM episodes ORDER BY at").fetchall()
-        episodes = [Episode(datetime.fromisoformat(at), intensity, tuple(feelings.split()), note) for at, intensity, feelings, note in rows]
+        episodes = [
+            Episode(datetime.fromisoformat(at), intensity, tuple(feelings.split()), note)
+            for at, intensity, feelings, note in rows
+        ]
         return [e for e in episodes if e.at >= start]
 
     def _connect(self) -> sqlite3.Connection:
@@ -69,7 +79,9 @@ class Journal:
             db = sqlite3.connect(self.path)
             db.execute(_SCHEMA)
         except sqlite3.Error as error:
-            raise DmerTipsError(f"{self.path}: the journal cannot be opened ({error}) — check the file and its folder") from None
+            raise DmerTipsError(
+                f"{self.path}: the journal cannot be opened ({error}) — check the file and its folder"
+            ) from None
         if fresh:
             self.path.chmod(PRIVATE_FILE)
         return db
@@ -96,6 +108,13 @@ def export_csv(episodes: list[Episode], target: Path, zone: tzinfo) -> None:
             writer = csv.writer(handle)
             writer.writerow(["time", "intensity (0-5)", "feelings", "note"])
             for e in episodes:
-                writer.writerow([e.at.astimezone(zone).isoformat(timespec="minutes"), "" if e.intensity is None else e.intensity, " ".join(e.feelings), e.note])
+                writer.writerow(
+                    [
+                        e.at.astimezone(zone).isoformat(timespec="minutes"),
+                        "" if e.intensity is None else e.intensity,
+                        " ".join(e.feelings),
+                        e.note,
+                    ]
+                )
     except OSError as error:
         raise DmerTipsError(f"{target}: cannot be written ({error.strerror}) — choose another place") from None

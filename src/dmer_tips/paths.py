@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import namedtuple
 from collections.abc import Mapping
 from pathlib import Path
-from collections import namedtuple
 
 APP_NAME = "dmer-tips"
 TIPS_ENV = "DMER_TIPS_FILE"
@@ -24,7 +24,7 @@ def schema_path() -> Path:
     return Path(__file__).with_name(SCHEMA_NAME)
 
 
-class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir")):  # noqa: PYI024 - keeps `typing` off start-up
+class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir")):
     """The user's dirs for this app (each a Path); built at call time so tests can point HOME/XDG_* at a temp dir."""
 
     __slots__ = ()
@@ -38,18 +38,18 @@ class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir"
 
     @property
     def user_tips_file(self) -> Path:
-        return self.config_dir / BUNDLED_NAME
+        return Path(self.config_dir, BUNDLED_NAME)
 
     @property
     def state_file(self) -> Path:
-        return self.state_dir / "state.json"
+        return Path(self.state_dir, "state.json")
 
     @property
     def lock_file(self) -> Path:
-        return self.state_dir / "service.lock"
+        return Path(self.state_dir, "service.lock")
 
 
-class TipsFile(namedtuple("TipsFile", "path reason")):  # noqa: PYI024 - keeps `typing` off start-up
+class TipsFile(namedtuple("TipsFile", "path reason")):
     """The tip file in use (`path: Path`) and why it was chosen (`reason: str`, shown by `dmer-tips where`)."""
 
     __slots__ = ()

@@ -130,7 +130,7 @@ class Planner:
                 local = after.astimezone(self.zone)
                 # A wall time can sit an hour from its instant around DST, so start two hours early.
                 start_s = local.hour * 3600 + local.minute * 60 - 7200 if day == local.date() else 0
-                for second in seconds[bisect.bisect_left(seconds, start_s):]:
+                for second in seconds[bisect.bisect_left(seconds, start_s) :]:
                     at = self._instant(day, second)
                     if at > after:  # also drops a wall time that a DST gap pushed onto a later one
                         yield at

@@ -66,8 +66,14 @@ def read_bank_if_changed(path: Path, last: ReloadResult) -> tuple[TipBank, bytes
     try:
         data = path.read_bytes()
     except OSError as error:
-        what = "the file is missing" if isinstance(error, FileNotFoundError) else f"the file cannot be read ({error.strerror})"
-        raise TipBankError([Problem(str(path), 1, 1, what, "restore it or save it again; the last good tips keep running")]) from None
+        what = (
+            "the file is missing"
+            if isinstance(error, FileNotFoundError)
+            else f"the file cannot be read ({error.strerror})"
+        )
+        raise TipBankError(
+            [Problem(str(path), 1, 1, what, "restore it or save it again; the last good tips keep running")]
+        ) from None
     if last.ok and data == last.good_bytes:
         return None
     return parse_tip_bank(data, str(path)), data

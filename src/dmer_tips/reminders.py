@@ -50,7 +50,11 @@ class Reminders:
             return datetime(FOREVER_YEAR, 1, 1, tzinfo=timezone.utc)
         local = now.astimezone(self.zone)
         end = datetime.combine(local.date(), clock_of(until_s), tzinfo=self.zone)
-        return end if end > local else datetime.combine(local.date() + timedelta(days=1), clock_of(until_s), tzinfo=self.zone)
+        return (
+            end
+            if end > local
+            else datetime.combine(local.date() + timedelta(days=1), clock_of(until_s), tzinfo=self.zone)
+        )
 
     def paused_until(self, now: datetime) -> datetime | None:
         until = self.state.paused_until

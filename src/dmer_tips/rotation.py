@@ -65,7 +65,11 @@ class Rotation:
     @classmethod
     def from_json(cls, seed: int, data: dict[str, Any]) -> Rotation:
         bags = {
-            str(name): Bag([str(i) for i in raw.get("remaining", [])], [str(i) for i in raw.get("shown", [])], int(raw.get("rounds", 0)))
+            str(name): Bag(
+                [str(i) for i in raw.get("remaining", [])],
+                [str(i) for i in raw.get("shown", [])],
+                int(raw.get("rounds", 0)),
+            )
             for name, raw in data.items()
         }
         return cls(seed, bags)

@@ -9,35 +9,32 @@ clock change that APScheduler's monotonic wait cannot see.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import queue
 import signal
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
-from apscheduler.executors.debug import DebugExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from dmer_tips.clockwatch import ClockWatch, utc_now
-from dmer_tips.companion import plan_session
+from dmer_tips.companion import plan_session, refuse_if_paused
 from dmer_tips.control import Channel
 from dmer_tips.control_server import ControlServer
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.instance import InstanceLock
 from dmer_tips.notify import FallbackNotifier, Notification
 from dmer_tips.paths import AppPaths
-from dmer_tips.reminders import Reminders
 from dmer_tips.reload import ReloadResult, read_bank_if_changed
+from dmer_tips.reminders import Reminders
+from dmer_tips.scheduler import QueueingScheduler
 from dmer_tips.state import StateFile
 from dmer_tips.timespec import parse_clock, parse_duration
 from dmer_tips.tipbank import parse_tip_bank, read_tip_file
@@ -46,35 +43,6 @@ from dmer_tips.watch import TipFileWatcher
 
 log = logging.getLogger(__name__)
 CLOCK_LOOK = timedelta(minutes=1)
-T = TypeVar("T")
-
-
-class _Scheduler(BlockingScheduler):  # type: ignore[misc]
-    """Runs queued work between jobs, on the scheduler's own thread.
-
-    APScheduler's `shutdown` empties the job store; called from a signal handler while a job runs, the
-    scheduler then fails to remove the finished job and dies. Queued work avoids that, and gives signal
-    handlers, file events and control requests one safe place to touch the reminders.
-    """
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._queued: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._event = threading.Event()  # so work can be queued before start(), which keeps this event
-
-    def between_jobs(self, work: Callable[[], None]) -> None:
-        self._queued.put(work)
-        self.wakeup()
-
-    def _process_jobs(self) -> float | None:
-        wait_seconds: float | None = super()._process_jobs()
-        while self.state != STATE_STOPPED and not self._queued.empty():
-            work = self._queued.get_nowait()
-            try:
-                work()
-            except Exception:
-                log.exception("queued work failed")
-        return wait_seconds
 
 
 @dataclass(frozen=True)
@@ -91,11 +59,7 @@ class Service:
         self.notifier = notifier
         self.out = out
         self.state_file = StateFile(config.paths.state_file)
-        self.scheduler = _Scheduler(
-            executors={"default": DebugExecutor()},
-            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
-            timezone=config.zone,
-        )
+        self.scheduler = QueueingScheduler(config.zone)
         self.watch = ClockWatch(config.clock)
         self.watcher = TipFileWatcher(config.tips_file, lambda: self.scheduler.between_jobs(self.reload))
         self.control = ControlServer(Channel.in_dir(config.paths.runtime_dir), self._on_request)
@@ -123,7 +87,9 @@ class Service:
         self._say(f"Reminders go to {self.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
         paused = self.reminders.paused_until(self.config.clock())
         if paused is not None:
-            self._say(f"Reminders are paused {describe_pause(paused, self.config.zone)}; `dmer-tips resume` starts them again.")
+            self._say(
+                f"Reminders are paused {describe_pause(paused, self.config.zone)}; `dmer-tips resume` starts them again."
+            )
         self._install_signals()
         self.control.start()
         self.watcher.start()
@@ -176,17 +142,21 @@ class Service:
     def _arm(self, announce: bool = False) -> None:
         """Schedule the delivery job for the next due reminder, replacing any earlier plan."""
         if self._armed is not None:
-            try:
+            with contextlib.suppress(JobLookupError):
                 self._armed.remove()
-            except JobLookupError:
-                pass
         due = self.reminders.next_due(self.config.clock())
         self._armed = None
         if due is not None:
             self._armed_count += 1
-            self._armed = self.scheduler.add_job(self._deliver, DateTrigger(run_date=due.at), id=f"deliver-{self._armed_count}")
+            self._armed = self.scheduler.add_job(
+                self._deliver, DateTrigger(run_date=due.at), id=f"deliver-{self._armed_count}"
+            )
         if announce:
-            self._say("Next: " + (describe_due(due, self.config.zone, self.config.clock()) if due else "nothing is scheduled.") + " Stop with Ctrl-C.")
+            self._say(
+                "Next: "
+                + (describe_due(due, self.config.zone, self.config.clock()) if due else "nothing is scheduled.")
+                + " Stop with Ctrl-C."
+            )
 
     # --- actions (always on the scheduler thread) -------------------------------------------------
 
@@ -235,17 +205,26 @@ class Service:
         """Schedule a session's steps from now; a session already running is replaced, never doubled."""
         session = self.reminders.bank.session(name)
         now = self.config.clock()
-        paused = self.reminders.paused_until(now)
-        if respect_pause and paused is not None:
-            raise DmerTipsError(f"reminders are paused {describe_pause(paused, self.config.zone)}, so the session was not started — leave out --respect-pause to start it anyway")
+        if respect_pause:
+            refuse_if_paused(self.reminders.paused_until(now), now, self.config.zone)
         replaced = self.stop_session() > 0
         self._armed_count += 1
         jobs = [
-            self.scheduler.add_job(self.notifier.send, DateTrigger(run_date=step.at), args=[step.notification], id=f"session-{self._armed_count}-{i}")
+            self.scheduler.add_job(
+                self.notifier.send,
+                DateTrigger(run_date=step.at),
+                args=[step.notification],
+                id=f"session-{self._armed_count}-{i}",
+            )
             for i, step in enumerate(plan_session(session, now))
         ]
         self._session = (session.name, jobs)
-        log.info("session %s started (%d steps)%s", session.name, len(jobs), ", replacing the one running" if replaced else "")
+        log.info(
+            "session %s started (%d steps)%s",
+            session.name,
+            len(jobs),
+            ", replacing the one running" if replaced else "",
+        )
         return {"name": session.name, "steps": len(jobs), "replaced": replaced}
 
     def stop_session(self) -> int:
@@ -291,7 +270,9 @@ class Service:
             "paused_until": paused.isoformat() if paused else None,
             "paused": describe_pause(paused, self.config.zone) if paused else None,
             "sent_today": plan.sent_on(now.astimezone(self.config.zone).date()),
-            "next": {name: due.at.astimezone(self.config.zone).isoformat() if due else None for name, due in upcoming.items()},
+            "next": {
+                name: due.at.astimezone(self.config.zone).isoformat() if due else None for name, due in upcoming.items()
+            },
             "notifications_to": self.notifier.place,
             "session": self._session_status(),
         }
@@ -317,19 +298,7 @@ class Service:
         }
         if command not in actions:
             raise DmerTipsError(f"unknown command {command!r}")
-        return {"ok": True, "result": self._on_scheduler_thread(actions[command])}
-
-    def _on_scheduler_thread(self, work: Callable[[], T]) -> T:
-        done: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                done.set_result(work())
-            except BaseException as error:
-                done.set_exception(error)
-
-        self.scheduler.between_jobs(run)
-        return done.result(timeout=10)
+        return {"ok": True, "result": self.scheduler.call(actions[command])}
 
     def _save(self) -> None:
         try:

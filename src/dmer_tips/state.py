@@ -59,7 +59,9 @@ class StateFile:
             return ServiceState.fresh()
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             aside = self.path.with_suffix(".bad")
-            log.warning("state file %s could not be read (%s); starting fresh, old copy kept as %s", self.path, error, aside)
+            log.warning(
+                "state file %s could not be read (%s); starting fresh, old copy kept as %s", self.path, error, aside
+            )
             self.path.replace(aside)
             return ServiceState.fresh()
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+
+TYPE_CHECKING = False  # `typing` stays off the start-up of `dmer-tips status`
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def status_text(status: dict[str, Any], now: datetime) -> str:
     """The running service's status for people."""
     reload = status["reload"]
-    reload_line = f"OK at {_clock_of(reload['at'])}" if reload["ok"] else "PROBLEM, keeping the last good tips:\n    " + "\n    ".join(reload["problems"])
+    reload_line = (
+        f"OK at {_clock_of(reload['at'])}"
+        if reload["ok"]
+        else "PROBLEM, keeping the last good tips:\n    " + "\n    ".join(reload["problems"])
+    )
     paused_line = status["paused"] or "no"
     upcoming = sorted(((at, name) for name, at in status["next"].items() if at), key=lambda item: item[0])
     lines = [

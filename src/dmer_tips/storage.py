@@ -23,7 +23,9 @@ def private_dir(path: Path) -> Path:
             if info.st_mode & 0o077:
                 path.chmod(PRIVATE_DIR)
     except OSError as error:
-        raise DmerTipsError(f"{path}: cannot create this folder ({error.strerror}) — check its parent's permissions") from None
+        raise DmerTipsError(
+            f"{path}: cannot create this folder ({error.strerror}) — check its parent's permissions"
+        ) from None
     return path
 
 
@@ -40,4 +42,6 @@ def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
         os.replace(temp_name, path)
     except OSError as error:
         Path(temp_name).unlink(missing_ok=True)
-        raise DmerTipsError(f"{path}: cannot be written ({error.strerror}) — check free space and permissions") from None
+        raise DmerTipsError(
+            f"{path}: cannot be written ({error.strerror}) — check free space and permissions"
+        ) from None

@@ -101,7 +101,7 @@ def parse_weekdays(text: str) -> frozenset[int]:
 
 
 def _weekday_number(name: str, whole: str) -> int:
-    for number, (short, full) in enumerate(zip(WEEKDAYS, _FULL_WEEKDAYS)):
+    for number, (short, full) in enumerate(zip(WEEKDAYS, _FULL_WEEKDAYS, strict=True)):
         if name in (short, full):
             return number
     raise SpecError(f'"{whole}" is not a set of weekdays', "use names like mon-fri, sat,sun or daily")

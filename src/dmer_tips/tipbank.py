@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+from dmer_tips.checker import Checker
 from dmer_tips.errors import DmerTipsError, Problem, TipBankError
 from dmer_tips.model import TipBank
-from dmer_tips.validate import Checker, build_tip_bank
+from dmer_tips.validate import build_tip_bank
 from dmer_tips.yamlnodes import FatalYaml, Issue, compose
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -23,7 +24,9 @@ def read_tip_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise DmerTipsError(f"{path}: no such file — check the path, or run `dmer-tips edit` to create your own copy") from None
+        raise DmerTipsError(
+            f"{path}: no such file — check the path, or run `dmer-tips edit` to create your own copy"
+        ) from None
     except OSError as error:
         raise DmerTipsError(f"{path}: cannot be read ({error.strerror}) — check its permissions") from None
 
@@ -32,7 +35,17 @@ def parse_tip_bank(data: bytes, label: str) -> TipBank:
     """Check tip-file bytes; `label` is the path shown in messages."""
     if len(data) > MAX_FILE_BYTES:
         size = f"{len(data) / 1_000_000:.1f} MB"
-        raise TipBankError([Problem(label, 1, 1, f"the file is {size}, over the {MAX_FILE_BYTES // 1_048_576} MB limit", "a tip bank is far smaller; check that this is the right file")])
+        raise TipBankError(
+            [
+                Problem(
+                    label,
+                    1,
+                    1,
+                    f"the file is {size}, over the {MAX_FILE_BYTES // 1_048_576} MB limit",
+                    "a tip bank is far smaller; check that this is the right file",
+                )
+            ]
+        )
     text = _decode(data, label)
     # The node tree has no cycles, so the cyclic garbage collector's passes over it are wasted work that
     # grows with the file; pausing it keeps loading linear in size.
@@ -61,7 +74,9 @@ def _decode(data: bytes, label: str) -> str:
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         bad = data[error.start]
-        raise TipBankError([Problem(label, line, column, f"byte 0x{bad:02x} is not UTF-8 text", "save the file with UTF-8 encoding")]) from None
+        raise TipBankError(
+            [Problem(label, line, column, f"byte 0x{bad:02x} is not UTF-8 text", "save the file with UTF-8 encoding")]
+        ) from None
 
 
 def _located(issue: Issue, label: str) -> Problem:

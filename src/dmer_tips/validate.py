@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from dmer_tips.errors import Problem, did_you_mean
+from dmer_tips.checker import Checker, did_you_mean_or
+from dmer_tips.errors import Problem
 from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Session, Settings, Source, Step, Tip, TipBank
-from dmer_tips.timespec import DailyWindow, SpecError, parse_clock, parse_duration, parse_weekdays, parse_window
-from dmer_tips.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
+from dmer_tips.timespec import DailyWindow, format_duration, parse_clock, parse_duration, parse_weekdays, parse_window
+from dmer_tips.yamlnodes import NULL, STR, Node, Scalar, Sequence
 
 T = TypeVar("T")
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _DEFAULT_SETTINGS = Settings(
     quiet_hours=DailyWindow(22 * 3600, 8 * 3600),
     min_gap=timedelta(minutes=45),
@@ -39,97 +38,21 @@ def derived_tip_id(category: str, text: str) -> str:
     return f"{category}-{zlib.crc32(text.encode()):08x}"
 
 
-class Checker:
-    """Reads nodes into values; each reader returns None after recording a problem."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def problem(self, node: Node | Scalar, what: str, fix: str) -> None:
-        if isinstance(node, Scalar) and node.tag == UNUSABLE:
-            return  # already reported where it was read
-        self.problems.append(Problem(self.path, node.mark.line, node.mark.column, what, fix))
-
-    def mapping(self, node: Node, where: str, keys: dict[str, bool] | None = None) -> Mapping | None:
-        """A group of keys; `keys` maps each allowed key to whether it is required (None: names are free)."""
-        if not isinstance(node, Mapping):
-            self.problem(node, f"{where} must be a group of keys, not {_kind(node)}", "indent its keys under it")
-            return None
-        for name, (key, _) in node.entries.items():
-            if keys is not None and name not in keys:
-                self.problem(key, f'unknown key "{name}" in {where}', _did_you_mean(name, list(keys), "allowed here: " + ", ".join(keys)))
-        for name, required in (keys or {}).items():
-            if required and name not in node.entries:
-                self.problem(node, f'{where} has no "{name}"', f"add {name}: under it")
-        return node
-
-    def sequence(self, node: Node, where: str) -> Sequence | None:
-        if isinstance(node, Sequence):
-            return node
-        self.problem(node, f"{where} must be a list, not {_kind(node)}", "start each item on its own line with `- `")
-        return None
-
-    def text(self, node: Node, field: str, limit: int | None = None) -> str | None:
-        if not isinstance(node, Scalar) or node.tag not in (STR, NULL):
-            shown = f" ({node.text})" if isinstance(node, Scalar) else ""
-            self.problem(node, f'"{field}" was read as {_kind(node)}{shown}', f'write it as text in quotes: {field}: "..."')
-            return None
-        value = node.text.strip() if node.tag != NULL else ""
-        if not value:
-            self.problem(node, f'"{field}" is empty', "write a short, gentle sentence after the colon" if field == "text" else "fill it in or remove the line")
-            return None
-        if limit is not None and len(value) > limit:
-            self.problem(node, f'"{field}" is {len(value)} characters, over the limit of {limit}', "shorten it" + (" or split it into two tips" if field == "text" else ""))
-            return None
-        return value
-
-    def name(self, node: Node, field: str) -> str | None:
-        value = self.text(node, field)
-        if value is not None and not _NAME.fullmatch(value):
-            self.problem(node, f'{field} "{value}" has characters that are not allowed', "use lowercase letters, digits and dashes, like drink-water")
-            return None
-        return value
-
-    def whole_number(self, node: Node, field: str, minimum: int) -> int | None:
-        if not isinstance(node, Scalar) or node.tag != INT or not node.text.isdigit():
-            self.problem(node, f'"{field}" must be a whole number, not {_kind(node)}', f"write it like: {field}: 8")
-            return None
-        value = int(node.text)
-        if value < minimum:
-            self.problem(node, f'"{field}" is {value}, below {minimum}', f"use {minimum} or more")
-            return None
-        return value
-
-    def spec(self, node: Node, field: str, parse: Callable[[str], T], example: str) -> T | None:
-        """Read a time-syntax string, explaining the YAML 1.1 traps (`9:05` is 545, `no` is False)."""
-        if isinstance(node, Scalar) and node.tag == INT and ":" in node.text:
-            self.problem(node, f'"{field}" {node.text} was read as a number of minutes', f"write {_quoted_clock(node.text)} in quotes")
-            return None
-        if isinstance(node, Scalar) and node.tag == INT:
-            self.problem(node, f'"{field}" {node.text} has no unit', f"add one, like {node.text}m or {node.text}h")
-            return None
-        if not isinstance(node, Scalar) or node.tag != STR:
-            self.problem(node, f'"{field}" was read as {_kind(node)}', f"write it in quotes, like {field}: {example}")
-            return None
-        try:
-            return parse(node.text)
-        except SpecError as error:
-            self.problem(node, error.what, error.fix)
-            return None
-
-
 def build_tip_bank(root: Node | None, checker: Checker) -> TipBank | None:
     """Check the whole document; returns None when any problem was recorded."""
-    if root is None or isinstance(root, Scalar) and root.tag == NULL:
-        checker.problems.append(Problem(checker.path, 1, 1, "the file is empty", "start from the bundled tips: dmer-tips edit"))
+    if root is None or (isinstance(root, Scalar) and root.tag == NULL):
+        checker.problems.append(
+            Problem(checker.path, 1, 1, "the file is empty", "start from the bundled tips: dmer-tips edit")
+        )
         return None
     top = checker.mapping(root, "the tip file", _TOP_KEYS)
     if top is None:
         return None
     entries = top.entries
     if "version" in entries and checker.whole_number(entries["version"][1], "version", 1) not in (None, 1):
-        checker.problem(entries["version"][1], "this file is for a newer dmer-tips", "set version: 1 or upgrade dmer-tips")
+        checker.problem(
+            entries["version"][1], "this file is for a newer dmer-tips", "set version: 1 or upgrade dmer-tips"
+        )
     settings = _settings(entries["settings"][1], checker) if "settings" in entries else _DEFAULT_SETTINGS
     sources = _sources(entries["sources"][1], checker) if "sources" in entries else {}
     categories = _categories(entries["categories"][1], checker, sources, settings) if "categories" in entries else ()
@@ -146,14 +69,23 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
     values = {k: v for k, (_, v) in mapping.entries.items()}
     quiet = _DEFAULT_SETTINGS.quiet_hours
     if "quiet_hours" in values:
-        quiet = None if _is_none_word(values["quiet_hours"]) else checker.spec(values["quiet_hours"], "quiet_hours", parse_window, '"22:00-08:00"')
-    settings = Settings(
-        quiet_hours=quiet,
-        min_gap=_optional(values, "min_gap", lambda n: checker.spec(n, "min_gap", parse_duration, "45m"), _DEFAULT_SETTINGS.min_gap),
-        daily_max=_optional(values, "daily_max", lambda n: checker.whole_number(n, "daily_max", 1), _DEFAULT_SETTINGS.daily_max),
-        grace=_optional(values, "grace", lambda n: checker.spec(n, "grace", parse_duration, "1h"), _DEFAULT_SETTINGS.grace),
+        quiet = (
+            None
+            if _is_none_word(values["quiet_hours"])
+            else checker.spec(values["quiet_hours"], "quiet_hours", parse_window, '"22:00-08:00"')
+        )
+    min_gap = _optional(
+        values, "min_gap", lambda n: checker.spec(n, "min_gap", parse_duration, "45m"), _DEFAULT_SETTINGS.min_gap
     )
-    return settings if None not in (settings.min_gap, settings.daily_max, settings.grace) else None
+    daily_max = _optional(
+        values, "daily_max", lambda n: checker.whole_number(n, "daily_max", 1), _DEFAULT_SETTINGS.daily_max
+    )
+    grace = _optional(
+        values, "grace", lambda n: checker.spec(n, "grace", parse_duration, "1h"), _DEFAULT_SETTINGS.grace
+    )
+    if min_gap is None or daily_max is None or grace is None:
+        return None
+    return Settings(quiet, min_gap, daily_max, grace)
 
 
 def _sources(node: Node, checker: Checker) -> dict[str, Source]:
@@ -167,7 +99,9 @@ def _sources(node: Node, checker: Checker) -> dict[str, Source]:
     return sources
 
 
-def _categories(node: Node, checker: Checker, sources: dict[str, Source], settings: Settings | None) -> tuple[Category, ...]:
+def _categories(
+    node: Node, checker: Checker, sources: dict[str, Source], settings: Settings | None
+) -> tuple[Category, ...]:
     mapping = checker.mapping(node, "categories")
     if mapping is None:
         return ()
@@ -182,14 +116,26 @@ def _categories(node: Node, checker: Checker, sources: dict[str, Source], settin
     return tuple(categories)
 
 
-def _category(name: str, key_node: Scalar, node: Node, checker: Checker, sources: dict[str, Source], settings: Settings | None, seen_ids: dict[str, int]) -> Category | None:
+def _category(
+    name: str,
+    key_node: Scalar,
+    node: Node,
+    checker: Checker,
+    sources: dict[str, Source],
+    settings: Settings | None,
+    seen_ids: dict[str, int],
+) -> Category | None:
     if checker.name(key_node, "category name") is None:
         return None
     mapping = checker.mapping(node, f'category "{name}"', _CATEGORY_KEYS)
     if mapping is None:
         return None
     entries = mapping.entries
-    title = checker.text(entries["title"][1], "title", TITLE_LIMIT) if "title" in entries else name.replace("-", " ").capitalize()
+    title = (
+        checker.text(entries["title"][1], "title", TITLE_LIMIT)
+        if "title" in entries
+        else name.replace("-", " ").capitalize()
+    )
     schedule = _schedule(entries["schedule"][1], checker, settings) if "schedule" in entries else None
     tips = _tips(name, title or name, entries["tips"], checker, sources, seen_ids) if "tips" in entries else []
     if title is None or schedule is None or not tips:
@@ -204,7 +150,7 @@ def _schedule(node: Node, checker: Checker, settings: Settings | None) -> Schedu
     values = {k: v for k, (_, v) in mapping.entries.items()}
     if ("at" in values) == ("every" in values):
         what = 'a schedule has both "every" and "at"' if "at" in values else 'a schedule needs "every" or "at"'
-        checker.problem(mapping, what, "keep one: every: 3h, or at: [\"10:00\", \"15:00\"]")
+        checker.problem(mapping, what, 'keep one: every: 3h, or at: ["10:00", "15:00"]')
         return None
     days = _optional(values, "days", lambda n: checker.spec(n, "days", parse_weekdays, "mon-fri"), frozenset(range(7)))
     jitter = _optional(values, "jitter", lambda n: checker.spec(n, "jitter", parse_duration, "10m"), timedelta(0))
@@ -212,16 +158,22 @@ def _schedule(node: Node, checker: Checker, settings: Settings | None) -> Schedu
         if "window" in values:
             checker.problem(values["window"], '"window" only goes with "every"', 'remove it; "at" times are exact')
         at_s = _clock_list(values["at"], checker)
-        return None if None in (days, jitter, at_s) else Schedule(days, jitter, at_s=at_s)
+        if days is None or jitter is None or at_s is None:
+            return None
+        return Schedule(days, jitter, at_s=at_s)
     every = checker.spec(values["every"], "every", parse_duration, "3h")
     if every is not None and every < timedelta(seconds=1):
         checker.problem(values["every"], '"every" must be at least 1s', "use a longer interval, like 3h")
         every = None
-    window = _optional(values, "window", lambda n: checker.spec(n, "window", parse_window, '"08:00-21:00"'), _default_window(settings))
+    window = _optional(
+        values, "window", lambda n: checker.spec(n, "window", parse_window, '"08:00-21:00"'), _default_window(settings)
+    )
     if window is not None and window.wraps_midnight:
-        checker.problem(values["window"], f'the window "{window}" runs over midnight', 'use a daytime window, like "08:00-21:00"')
+        checker.problem(
+            values["window"], f'the window "{window}" runs over midnight', 'use a daytime window, like "08:00-21:00"'
+        )
         window = None
-    if None in (days, jitter, every, window):
+    if days is None or jitter is None or every is None or window is None:
         return None
     return Schedule(days, jitter, every=every, window=window)
 
@@ -236,9 +188,16 @@ def _clock_list(node: Node, checker: Checker) -> tuple[int, ...] | None:
     return tuple(sorted(set(t for t in times if t is not None)))
 
 
-def _tips(category: str, default_title: str, entry: tuple[Scalar, Node], checker: Checker, sources: dict[str, Source], seen_ids: dict[str, int]) -> list[Tip]:
+def _tips(
+    category: str,
+    default_title: str,
+    entry: tuple[Scalar, Node],
+    checker: Checker,
+    sources: dict[str, Source],
+    seen_ids: dict[str, int],
+) -> list[Tip]:
     key, node = entry
-    if isinstance(node, Scalar) and node.tag == NULL or isinstance(node, Sequence) and not node.items:
+    if (isinstance(node, Scalar) and node.tag == NULL) or (isinstance(node, Sequence) and not node.items):
         checker.problem(key, f'category "{category}" has no tips', "add at least one tip or remove the category")
         return []
     sequence = checker.sequence(node, f'the tips of "{category}"')
@@ -248,7 +207,9 @@ def _tips(category: str, default_title: str, entry: tuple[Scalar, Node], checker
         if tip is None:
             continue
         if tip.id in seen_ids:
-            checker.problem(item, f'duplicate tip id "{tip.id}" (first at line {seen_ids[tip.id]})', "give each tip its own id")
+            checker.problem(
+                item, f'duplicate tip id "{tip.id}" (first at line {seen_ids[tip.id]})', "give each tip its own id"
+            )
             continue
         seen_ids[tip.id] = item.mark.line
         tips.append(tip)
@@ -262,7 +223,9 @@ def _tip(category: str, default_title: str, node: Node, checker: Checker, source
     entries = {k: v for k, (_, v) in mapping.entries.items()}
     text = checker.text(entries["text"], "text", TEXT_LIMIT) if "text" in entries else None
     title = checker.text(entries["title"], "title", TITLE_LIMIT) if "title" in entries else default_title
-    tip_id = checker.name(entries["id"], "tip id") if "id" in entries else (derived_tip_id(category, text) if text else None)
+    tip_id = (
+        checker.name(entries["id"], "tip id") if "id" in entries else (derived_tip_id(category, text) if text else None)
+    )
     source = _source(entries["source"], checker, sources) if "source" in entries else None
     if text is None or title is None or tip_id is None or source is None:
         return None
@@ -274,7 +237,11 @@ def _source(node: Node, checker: Checker, sources: dict[str, Source]) -> Source 
     if key is None:
         return None
     if key not in sources:
-        checker.problem(node, f'unknown source "{key}"', _did_you_mean(key, list(sources), "add it under sources: with its headline"))
+        checker.problem(
+            node,
+            f'unknown source "{key}"',
+            did_you_mean_or(key, list(sources), "add it under sources: with its headline"),
+        )
         return None
     return sources[key]
 
@@ -282,7 +249,7 @@ def _source(node: Node, checker: Checker, sources: dict[str, Source]) -> Source 
 def _sessions(node: Node, checker: Checker, sources: dict[str, Source]) -> tuple[Session, ...]:
     mapping = checker.mapping(node, "sessions")
     sessions = []
-    for name, (key_node, value) in (mapping.entries.items() if mapping else []):
+    for name, (key_node, value) in mapping.entries.items() if mapping else []:
         if checker.name(key_node, "session name") is None:
             continue
         body = checker.mapping(value, f'session "{name}"', {"steps": True})
@@ -307,8 +274,12 @@ def _steps(session: str, node: Node, checker: Checker, sources: dict[str, Source
         text = checker.text(entries["text"], "text", TEXT_LIMIT) if "text" in entries else None
         title = checker.text(entries["title"], "title", TITLE_LIMIT) if "title" in entries else "Let-down companion"
         source = _source(entries["source"], checker, sources) if "source" in entries else None
-        if after is not None and (after > MAX_STEP_AFTER or steps and after < steps[-1].after):
-            checker.problem(entries["after"], f'"after" {entries["after"].text} is out of order or over 1h', "list steps in time order, each within the hour")
+        if after is not None and (after > MAX_STEP_AFTER or (steps and after < steps[-1].after)):
+            checker.problem(
+                entries["after"],
+                f'"after" {format_duration(after)} is out of order or over 1h',
+                "list steps in time order, each within the hour",
+            )
             continue
         if after is not None and text is not None and title is not None and source is not None:
             steps.append(Step(after, title, text, source))
@@ -329,20 +300,3 @@ def _default_window(settings: Settings | None) -> DailyWindow:
 
 def _is_none_word(node: Node) -> bool:
     return isinstance(node, Scalar) and node.tag == STR and node.text.strip().lower() == "none"
-
-
-def _kind(node: Node) -> str:
-    if isinstance(node, Mapping):
-        return "a group of keys"
-    if isinstance(node, Sequence):
-        return "a list"
-    return {STR: "text", INT: "a number", BOOL: "a yes/no value", NULL: "empty"}.get(node.tag, "a number")
-
-
-def _did_you_mean(word: str, choices: list[str], otherwise: str) -> str:
-    return did_you_mean(word, choices) or otherwise
-
-
-def _quoted_clock(raw: str) -> str:
-    hours, _, minutes = raw.partition(":")
-    return f'"{int(hours):02d}:{minutes}"' if hours.isdigit() else f'"{raw}"'

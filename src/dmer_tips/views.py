@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dmer_tips.model import Tip, TipBank
 from dmer_tips.planner import Due
@@ -67,19 +67,25 @@ def timeline_text(sent: list[Sent]) -> str:
 
 
 def timeline_json(sent: list[Sent]) -> str:
-    records = [{"time": s.at.isoformat(), "category": s.tip.category, "id": s.tip.id, "title": s.tip.title, "text": s.tip.text} for s in sent]
+    records = [
+        {"time": s.at.isoformat(), "category": s.tip.category, "id": s.tip.id, "title": s.tip.title, "text": s.tip.text}
+        for s in sent
+    ]
     return json.dumps(records, indent=2, ensure_ascii=False)
 
 
 def upcoming_text(upcoming: dict[str, Due | None], zone: tzinfo, now: datetime) -> str:
     width = max(len(name) for name in upcoming)
     ordered = sorted(upcoming.items(), key=lambda item: (item[1] is None, item[1].at if item[1] else now))
-    return "\n".join(f"{name:<{width}}  " + (_when(due, zone, now) if due else "not within two weeks") for name, due in ordered)
+    return "\n".join(
+        f"{name:<{width}}  " + (_when(due, zone, now) if due else "not within two weeks") for name, due in ordered
+    )
 
 
 def upcoming_json(upcoming: dict[str, Due | None], zone: tzinfo) -> str:
-    return json.dumps({name: due.at.astimezone(zone).isoformat() if due else None for name, due in upcoming.items()}, indent=2)
-
+    return json.dumps(
+        {name: due.at.astimezone(zone).isoformat() if due else None for name, due in upcoming.items()}, indent=2
+    )
 
 
 def describe_pause(until: datetime, zone: tzinfo) -> str:

@@ -35,7 +35,7 @@ class TipFileWatcher:
 
         watcher = self
 
-        class Handler(FileSystemEventHandler):  # type: ignore[misc]
+        class Handler(FileSystemEventHandler):
             def on_any_event(self, event: Any) -> None:
                 try:
                     watcher._saw(event)
@@ -45,16 +45,16 @@ class TipFileWatcher:
         from watchdog.observers.polling import PollingObserver
 
         # Kernel events first; stat polling only where they cannot be had (e.g. inotify limits reached).
-        for make in (Observer, PollingObserver):
+        for how, make in (("kernel events", Observer), ("stat polling", PollingObserver)):
             observer = make()
             try:
                 observer.schedule(Handler(), str(self.path.parent), recursive=False)
                 observer.start()
             except Exception:  # a missing folder or exhausted watches: try the next way, then retry later
-                log.warning("cannot watch %s with %s", self.path.parent, make.__name__, exc_info=True)
+                log.warning("cannot watch %s with %s", self.path.parent, how, exc_info=True)
                 continue
             self._observer = observer
-            log.info("watching %s for changes (%s)", self.path, make.__name__)
+            log.info("watching %s for changes (%s)", self.path, how)
             return
         log.error("cannot watch %s for changes; will try again in a minute", self.path.parent)
 

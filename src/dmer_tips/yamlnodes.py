@@ -8,7 +8,7 @@ are caught instead of silently keeping the last, and absurd nesting stops early 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any
 
 import yaml
 from yaml.resolver import Resolver
@@ -57,7 +57,7 @@ class Mapping:
     mark: Mark
 
 
-Node = Union[Scalar, Sequence, Mapping]
+Node = Scalar | Sequence | Mapping
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,9 @@ class FatalYaml(Exception):
         super().__init__(issues[-1].what)
 
 
-def _mark(event_mark: yaml.Mark) -> Mark:
-    return Mark(event_mark.line + 1, event_mark.column + 1)
+def _mark(event_mark: Any) -> Mark:
+    """A 1-based Mark from a parser mark (pure-Python or libyaml's, which have the same fields)."""
+    return Mark(event_mark.line + 1, event_mark.column + 1) if event_mark else Mark(1, 1)
 
 
 class _Builder:
@@ -105,13 +106,19 @@ class _Builder:
         if isinstance(event, yaml.DocumentStartEvent) and self.root is not None:
             self.finished = True
             self.issues.append(
-                Issue(_mark(event.start_mark), "a second YAML document starts here", "keep everything in one document: remove the `---` line")
+                Issue(
+                    _mark(event.start_mark),
+                    "a second YAML document starts here",
+                    "keep everything in one document: remove the `---` line",
+                )
             )
         elif isinstance(event, yaml.ScalarEvent):
             self._attach(Scalar(event.value, self._scalar_tag(event), _mark(event.start_mark)))
         elif isinstance(event, yaml.AliasEvent):
             self.issues.append(
-                Issue(_mark(event.start_mark), f"aliases (*{event.anchor}) are not allowed", "write the value out in full")
+                Issue(
+                    _mark(event.start_mark), f"aliases (*{event.anchor}) are not allowed", "write the value out in full"
+                )
             )
             self._attach(Scalar("", UNUSABLE, _mark(event.start_mark)))
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -121,10 +128,14 @@ class _Builder:
 
     def _scalar_tag(self, event: yaml.ScalarEvent) -> str:
         if event.tag in (None, "!"):
-            return self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            return str(self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit))  # type: ignore[no-untyped-call]
         if event.tag not in _SCALAR_TAGS:
             self.issues.append(
-                Issue(_mark(event.start_mark), f"the tag {event.tag} is not allowed", "remove the tag and write plain text")
+                Issue(
+                    _mark(event.start_mark),
+                    f"the tag {event.tag} is not allowed",
+                    "remove the tag and write plain text",
+                )
             )
             return UNUSABLE
         return str(event.tag)
@@ -164,7 +175,9 @@ class _Builder:
         first = mapping.entries.get(key.text)
         if first is not None:
             self.issues.append(
-                Issue(key.mark, f'duplicate key "{key.text}" (first at line {first[0].mark.line})', "remove one of them")
+                Issue(
+                    key.mark, f'duplicate key "{key.text}" (first at line {first[0].mark.line})', "remove one of them"
+                )
             )
             return
         mapping.entries[key.text] = (key, value)
@@ -182,7 +195,9 @@ def compose(text: str, *, max_depth: int) -> Composed:
         before = text[: error.position]
         where = Mark(before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1)
         what = f"character U+{error.character:04X} is not allowed in YAML"
-        raise FatalYaml([*builder.issues, Issue(where, what, "delete it; control characters cannot appear in the file")]) from None
+        raise FatalYaml(
+            [*builder.issues, Issue(where, what, "delete it; control characters cannot appear in the file")]
+        ) from None
     return Composed(builder.root, builder.issues)
 
 

@@ -40,5 +40,5 @@ class Notifier(ABC):
         """Where notifications will appear, in words; raises NotifyError if that place is unreachable."""
         return self.name
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most backends hold no connection
         """Release connections; the default has none."""

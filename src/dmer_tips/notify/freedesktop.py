@@ -35,7 +35,16 @@ class FreedesktopNotifier(Notifier):
     def send(self, notification: Notification) -> None:
         body = escape_markup(notification.body) if self._connect_and_markup() else notification.body
         hints = {"urgency": ("y", URGENCY_NORMAL), "desktop-entry": ("s", "dmer-tips")}
-        arguments = (self.app_name, self._last_id, str(icon_path()), notification.title, body, [], hints, SERVER_DEFAULT_EXPIRY)
+        arguments: tuple[Any, ...] = (
+            self.app_name,
+            self._last_id,
+            str(icon_path()),
+            notification.title,
+            body,
+            [],
+            hints,
+            SERVER_DEFAULT_EXPIRY,
+        )
         (self._last_id,) = self._call("Notify", "susssasa{sv}i", arguments)
 
     def probe(self) -> str:
@@ -62,10 +71,14 @@ class FreedesktopNotifier(Notifier):
         from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
         address = DBusAddress(
-            "/org/freedesktop/Notifications", bus_name="org.freedesktop.Notifications", interface="org.freedesktop.Notifications"
+            "/org/freedesktop/Notifications",
+            bus_name="org.freedesktop.Notifications",
+            interface="org.freedesktop.Notifications",
         )
         try:
-            reply = self._connection.send_and_get_reply(new_method_call(address, method, signature, arguments), timeout=CALL_TIMEOUT_S)
+            reply = self._connection.send_and_get_reply(
+                new_method_call(address, method, signature, arguments), timeout=CALL_TIMEOUT_S
+            )
             return tuple(unwrap_msg(reply))
         except DBusErrorResponse as error:
             self.close()
