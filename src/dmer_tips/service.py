@@ -83,6 +83,7 @@ class Service:
         bank = parse_tip_bank(data, str(self.config.tips_file))
         self.last_reload = ReloadResult.loaded(bank, data, self.config.clock())
         self.reminders = Reminders(bank, self.state_file.load(), self.config.zone, self.config.clock())
+        self._save()  # the schedule's starting point, so a crash before the first reminder loses nothing
         self._say(f"dmer-tips is running with {len(bank.tips)} tips from {bank.path}.")
         self._say(f"Reminders go to {self.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
         paused = self.reminders.paused_until(self.config.clock())
