@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from banks import generated_bank, save_styles  # noqa: E402
+from banks import generated_bank  # noqa: E402
+
+from tests.editors import SAVE_STYLES  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -249,7 +251,6 @@ def _timed(work: Callable[[], object]) -> float:
 
 
 def reload_latency(saves: int) -> list[Figure]:
-    sys.path.insert(0, str(HERE.parent / "tests"))
     figures = []
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
@@ -262,7 +263,8 @@ def reload_latency(saves: int) -> list[Figure]:
         tips.write_text(generated_bank(2))
         with started(dmer("run", "--tips", str(tips)), env):
             wait_for_status(env)
-            for style_name, save in save_styles().items():
+            for save in SAVE_STYLES:
+                style_name = save.__name__.removeprefix("save_").replace("_", " ")
                 latencies = []
                 for index in range(saves):
                     count = 3 + index % 7

@@ -14,9 +14,10 @@ import pytest
 
 from dmer_tips.paths import AppPaths
 
+from .editors import SAVE_STYLES
 from .robust import scale
 from .serviceproc import ServiceProcess, wait_until
-from .test_reload import SAVE_STYLES, bank_with
+from .test_reload import bank_with
 
 pytestmark = [pytest.mark.robustness, pytest.mark.slow]
 
