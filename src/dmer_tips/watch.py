@@ -30,7 +30,17 @@ class TipFileWatcher:
 
     def start(self) -> None:
         """Begin watching; a folder that cannot be watched is logged, and `ensure_alive` retries later."""
-        from watchdog.events import FileSystemEventHandler
+        from watchdog.events import (
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEventHandler,
+        )
+
+        # Only what a save does: another program merely reading a file in the folder must not wake us.
+        SAVE_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent]
         from watchdog.observers import Observer
 
         watcher = self
@@ -48,7 +58,7 @@ class TipFileWatcher:
         for how, make in (("kernel events", Observer), ("stat polling", PollingObserver)):
             observer = make()
             try:
-                observer.schedule(Handler(), str(self.path.parent), recursive=False)
+                observer.schedule(Handler(), str(self.path.parent), recursive=False, event_filter=SAVE_EVENTS)
                 observer.start()
             except Exception:  # a missing folder or exhausted watches: try the next way, then retry later
                 log.warning("cannot watch %s with %s", self.path.parent, how, exc_info=True)
@@ -68,7 +78,7 @@ class TipFileWatcher:
 
     def _saw(self, event: Any) -> None:
         names = {Path(str(p)).name for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")) if p}
-        if self.path.name not in names or getattr(event, "event_type", "") in ("opened", "closed_no_write"):
+        if self.path.name not in names:
             return
         with self._lock:
             if self._timer is not None:
