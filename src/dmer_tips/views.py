@@ -28,7 +28,7 @@ def bank_summary(bank: TipBank) -> str:
     ]
     width = max(len(c.name) for c in bank.categories)
     for category in bank.categories:
-        count = f"{len(category.tips)} tips"
+        count = f"{len(category.tips)} tip{'s' if len(category.tips) != 1 else ''}"
         lines.append(f"  {category.name:<{width}}  {count:>8}  {category.schedule.describe()}")
     return "\n".join(lines)
 
