@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing import AuthenticationError
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import MINIMAL_BANK
-from .serviceproc import ServiceProcess, channel, cli
+from .serviceproc import ServiceProcess, channel, cli, no_desktop_env
 
 pytestmark = pytest.mark.slow
 
@@ -147,3 +149,21 @@ def test_reload_command_reports_problems(write_tips: Callable[[str], Path]) -> N
         assert service.status()["tips"] == 1
     finally:
         service.stop()
+
+
+def test_edit_says_when_the_running_service_uses_another_file(service: ServiceProcess, tmp_path: Path) -> None:
+    """After `edit` makes a new copy, a service still on the bundled tips is pointed out, with how to switch."""
+    editor = tmp_path / "noop-editor"
+    editor.write_text("#!/bin/sh\nexit 0\n")
+    editor.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, "-m", "dmer_tips", "edit"],
+        capture_output=True,
+        text=True,
+        env={**no_desktop_env(), "EDITOR": str(editor)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "Note: the running service uses " in done.stdout
+        and "restart it (`dmer-tips stop`, then `dmer-tips run`)" in done.stdout
+    )

@@ -512,7 +512,22 @@ def _cmd_edit(args: argparse.Namespace) -> int:
     if ensure_user_copy(target):
         print(f"Created your copy of the tips: {target}")
     print(bank_summary(edit_and_check(target, os.environ)))
+    _mention_if_service_uses_another_file(target)
     return EXIT_OK
+
+
+def _mention_if_service_uses_another_file(edited: Path) -> None:
+    """A running service keeps the file it started with; say so when that is not the one just edited."""
+    from dmer_tips.control import NotRunning
+
+    try:
+        in_use = _ask("status")["tips_file"]
+    except NotRunning:
+        return
+    if _path(in_use).resolve() != edited.resolve():
+        print(
+            f"Note: the running service uses {in_use}; restart it (`dmer-tips stop`, then `dmer-tips run`) to use {edited}."
+        )
 
 
 def _add_where(commands: Commands) -> None:
