@@ -17,6 +17,7 @@ import pytest
 
 from .conftest import MINIMAL_BANK
 from .serviceproc import ServiceProcess, channel, cli, no_desktop_env
+from .test_cli import editor
 
 pytestmark = pytest.mark.slow
 
@@ -153,14 +154,11 @@ def test_reload_command_reports_problems(write_tips: Callable[[str], Path]) -> N
 
 def test_edit_says_when_the_running_service_uses_another_file(service: ServiceProcess, tmp_path: Path) -> None:
     """After `edit` makes a new copy, a service still on the bundled tips is pointed out, with how to switch."""
-    editor = tmp_path / "noop-editor"
-    editor.write_text("#!/bin/sh\nexit 0\n")
-    editor.chmod(0o755)
     done = subprocess.run(
         [sys.executable, "-m", "dmer_tips", "edit"],
         capture_output=True,
         text=True,
-        env={**no_desktop_env(), "EDITOR": str(editor)},
+        env={**no_desktop_env(), "EDITOR": editor(tmp_path, "exit 0")},
     )
     assert done.returncode == 0, done.stderr
     assert (
