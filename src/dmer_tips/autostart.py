@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
+from dmer_tips.paths import icon_path
 from dmer_tips.storage import write_atomically
 
 UNIT_NAME = "dmer-tips.service"
@@ -56,8 +57,6 @@ def plan(platform: str, home: Path, config_dir: Path, systemd: bool, data_dir: P
 
 def _launcher(path: Path) -> Entry:
     """A desktop launcher, "Start let-down companion", so a session starts with one click."""
-    from dmer_tips.notify.base import icon_path
-
     command = [sys.executable, "-m", "dmer_tips", "session"]
     return Entry(
         path,

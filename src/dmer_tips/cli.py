@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-EXIT_NOT_RUNNING = 3  # a control command found no running service
-EXIT_ALREADY_RUNNING = 4  # `run` found another service running
+# Our errors carry their own exit codes: 3 when no service runs (NotRunning), 4 when one already does.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,7 +155,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(
             json.dumps({"running": False}) if args.json else "dmer-tips is not running (start it with `dmer-tips run`)."
         )
-        return EXIT_NOT_RUNNING
+        return NotRunning.exit_code
     print(json.dumps(status, indent=2) if args.json else status_text(status, _now()))
     return EXIT_OK
 

@@ -24,6 +24,11 @@ def schema_path() -> Path:
     return Path(__file__).with_name(SCHEMA_NAME)
 
 
+def icon_path() -> Path:
+    """The app icon shown with notifications and on the companion launcher."""
+    return Path(__file__).with_name("icon.png")
+
+
 class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir")):
     """The user's dirs for this app (each a Path); built at call time so tests can point HOME/XDG_* at a temp dir."""
 

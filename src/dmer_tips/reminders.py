@@ -17,6 +17,11 @@ from dmer_tips.timespec import clock_of
 FOREVER_YEAR = 9999  # a pause with no end is stored as this far-off date
 
 
+def pauses_forever(until: datetime) -> bool:
+    """A pause asked for with no end (stored as a far-off date)."""
+    return until.year >= FOREVER_YEAR
+
+
 @dataclass(frozen=True)
 class Sent:
     """One reminder in a timeline: when (local time), which category, which tip."""
@@ -57,6 +62,7 @@ class Reminders:
         )
 
     def paused_until(self, now: datetime) -> datetime | None:
+        """When the current pause ends, or None when not paused."""
         until = self.state.paused_until
         return until if until is not None and until > now else None
 
@@ -67,7 +73,7 @@ class Reminders:
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
         paused = self.paused_until(now)
-        if paused is not None and paused.year >= FOREVER_YEAR:
+        if paused is not None and pauses_forever(paused):
             return dict.fromkeys((c.name for c in self.bank.categories), None)
         return self.planner.next_per_category(self.state.plan, paused or now)
 

@@ -17,7 +17,7 @@ _DAY_WORDS = {
     "weekdays": frozenset(range(5)),
     "weekends": frozenset({5, 6}),
 }
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+_UNIT_SECONDS = {"d": SECONDS_PER_DAY, "h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"(?:(\d+)([smhd]))+")
 _DURATION_PART = re.compile(r"(\d+)([smhd])")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
@@ -118,7 +118,7 @@ def format_duration(span: timedelta) -> str:
     if seconds == 0:
         return "0s"
     parts = []
-    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in _UNIT_SECONDS.items():
         count, seconds = divmod(seconds, size)
         if count:
             parts.append(f"{count}{unit}")

@@ -10,7 +10,15 @@ from typing import TypeVar
 from dmer_tips.checker import Checker, did_you_mean_or
 from dmer_tips.errors import Problem
 from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Session, Settings, Source, Step, Tip, TipBank
-from dmer_tips.timespec import DailyWindow, format_duration, parse_clock, parse_duration, parse_weekdays, parse_window
+from dmer_tips.timespec import (
+    SECONDS_PER_DAY,
+    DailyWindow,
+    format_duration,
+    parse_clock,
+    parse_duration,
+    parse_weekdays,
+    parse_window,
+)
 from dmer_tips.yamlnodes import NULL, STR, Node, Scalar, Sequence
 
 T = TypeVar("T")
@@ -294,7 +302,7 @@ def _default_window(settings: Settings | None) -> DailyWindow:
     """Without a window, `every` runs in the waking day: outside quiet hours, or all day without them."""
     quiet = settings.quiet_hours if settings else _DEFAULT_SETTINGS.quiet_hours
     if quiet is None or not quiet.wraps_midnight:
-        return DailyWindow(0, 86_400)
+        return DailyWindow(0, SECONDS_PER_DAY)
     return DailyWindow(quiet.end_s, quiet.start_s)
 
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from dmer_tips.model import Tip, TipBank
 from dmer_tips.planner import Due
-from dmer_tips.reminders import FOREVER_YEAR, Sent
+from dmer_tips.reminders import Sent, pauses_forever
+from dmer_tips.timespec import format_duration
 
 if TYPE_CHECKING:
     from dmer_tips.journal import Day
-from dmer_tips.timespec import format_duration
 
 NOT_MEDICAL_ADVICE = "dmer-tips offers gentle reminders, not medical advice; talk to your provider about your care."
 
@@ -90,7 +90,7 @@ def upcoming_json(upcoming: dict[str, Due | None], zone: tzinfo) -> str:
 
 def describe_pause(until: datetime, zone: tzinfo) -> str:
     """`until 15:00`, `until Sun 08:00`, or `until you resume`."""
-    if until.year >= FOREVER_YEAR:
+    if pauses_forever(until):
         return "until you resume"
     return f"until {until.astimezone(zone):%a %H:%M}"
 

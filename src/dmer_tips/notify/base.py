@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
 
@@ -22,10 +20,6 @@ class Notification:
 
     title: str
     body: str
-
-
-def icon_path() -> Path:
-    return Path(str(resources.files("dmer_tips").joinpath("icon.png")))
 
 
 class Notifier(ABC):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError, icon_path
+from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError
+from dmer_tips.paths import icon_path
 
 CALL_TIMEOUT_S = 2.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError, icon_path
+from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError
+from dmer_tips.paths import icon_path
 
 # Windows balloon limits in UTF-16 code units; over them plyer's own thread fails and the tip is lost.
 TITLE_LIMIT = 63
