@@ -74,13 +74,15 @@ def dmer(*argv: str) -> list[str]:
     return [PYTHON, "-m", "dmer_tips", *argv]
 
 
-def wall_median(command: list[str], env: dict[str, str], repeats: int) -> float:
-    times = []
+def wall_medians(commands: dict[str, list[str]], env: dict[str, str], repeats: int) -> dict[str, float]:
+    """Median wall time of each command, run in turns so that the machine's drift hits them all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for name, command in commands.items():
+            started_at = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - started_at)
+    return {name: statistics.median(runs) for name, runs in times.items()}
 
 
 @contextmanager
@@ -174,41 +176,27 @@ def idle(seconds: float) -> list[Figure]:
 def startup(repeats: int) -> list[Figure]:
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
-        base = wall_median([PYTHON, "-c", "pass"], env, repeats)
         script = shutil.which("dmer-tips", path=str(Path(PYTHON).parent)) or "dmer-tips"
-        figures = [
-            Figure(
-                "dmer-tips --version",
-                wall_median([script, "--version"], env, repeats) * 1000,
-                "ms",
-                f"vs python -c pass {base * 1000:.1f} ms",
-                base * 1000,
-                3.0,
-            ),
-            Figure(
-                "dmer-tips check (bundled bank)",
-                wall_median([script, "check"], env, repeats) * 1000,
-                "ms",
-                f"vs python -c pass {base * 1000:.1f} ms",
-                base * 1000,
-            ),
-        ]
         with started(dmer("run"), env):
             wait_for_status(env)
-            status = wall_median([script, "status"], env, repeats)
-        figures.insert(
-            1,
-            Figure(
-                "dmer-tips status (service running)",
-                status * 1000,
-                "ms",
-                f"vs python -c pass {base * 1000:.1f} ms",
-                base * 1000,
-                3.0,
-            ),
-        )
-        year = wall_median([script, "preview", "--days", "365", "--seed", "1"], env, max(3, repeats // 3))
-        figures.append(Figure("dmer-tips preview --days 365", year * 1000, "ms", "vs 1 s target", 1000.0, 1.0))
+            medians = wall_medians(
+                {
+                    "python -c pass": [PYTHON, "-c", "pass"],
+                    "dmer-tips --version": [script, "--version"],
+                    "dmer-tips status (service running)": [script, "status"],
+                    "dmer-tips check (bundled bank)": [script, "check"],
+                },
+                env,
+                repeats,
+            )
+        year = wall_medians({"year": [script, "preview", "--days", "365", "--seed", "1"]}, env, max(3, repeats // 3))
+    base = medians.pop("python -c pass") * 1000
+    targets = {"dmer-tips --version": 3.0, "dmer-tips status (service running)": 3.0}
+    figures = [
+        Figure(name, value * 1000, "ms", f"vs python -c pass {base:.1f} ms", base, targets.get(name))
+        for name, value in medians.items()
+    ]
+    figures.append(Figure("dmer-tips preview --days 365", year["year"] * 1000, "ms", "vs 1 s target", 1000.0, 1.0))
     return figures
 
 
@@ -255,10 +243,10 @@ def reload_latency(saves: int) -> list[Figure]:
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
         os.environ.update(env)  # the in-process control client finds the same service
-        from dmer_tips.control import Channel, request
+        from dmer_tips.control import request
         from dmer_tips.paths import AppPaths
 
-        channel = Channel.in_dir(AppPaths.for_user().runtime_dir)
+        control_dir = AppPaths.for_user().runtime_dir
         tips = Path(root) / "tips.yaml"
         tips.write_text(generated_bank(2))
         with started(dmer("run", "--tips", str(tips)), env):
@@ -270,11 +258,11 @@ def reload_latency(saves: int) -> list[Figure]:
                     count = 3 + index % 7
                     save(tips, generated_bank(count))
                     began = time.perf_counter()
-                    while request(channel, "status")["result"]["tips"] != count:
+                    while request(control_dir, "status")["result"]["tips"] != count:
                         time.sleep(0.005)
                     latencies.append(time.perf_counter() - began)
                     save(tips, generated_bank(2))
-                    while request(channel, "status")["result"]["tips"] != 2:
+                    while request(control_dir, "status")["result"]["tips"] != 2:
                         time.sleep(0.005)
                 latencies.sort()
                 p50, p95 = statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]

@@ -11,16 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dmer_tips.control import Channel, NotRunning, request
+from dmer_tips.control import NotRunning, request
 from dmer_tips.paths import AppPaths
 
 
-def channel() -> Channel:
-    return Channel.in_dir(AppPaths.for_user().runtime_dir)
+def control_dir() -> Path:
+    return AppPaths.for_user().runtime_dir
 
 
 def ask(command: str, **arguments: Any) -> Any:
-    return request(channel(), command, **arguments)["result"]
+    return request(control_dir(), command, **arguments)["result"]
 
 
 def no_desktop_env() -> dict[str, str]:

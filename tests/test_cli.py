@@ -54,6 +54,26 @@ def test_no_command_shows_help_and_usage_exit(capsys: pytest.CaptureFixture[str]
     assert code == 2 and "commands:" in err
 
 
+def test_a_mistyped_command_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the named command's parser is built, but a word that names none still gets the full list."""
+    with pytest.raises(SystemExit) as caught:
+        main(["sttaus"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert "invalid choice: 'sttaus'" in err and all(repr(name) in err for name in COMMANDS)
+
+
+def test_help_fits_the_terminal_width(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Help text wraps at $COLUMNS, like other command-line tools."""
+    for columns in (40, 100):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        with pytest.raises(SystemExit):
+            main(["pause", "--help"])
+        wrapped = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("Pause the reminders")]
+        widest = max(map(len, wrapped))
+        assert widest <= columns and (widest > 40) is (columns == 100)
+
+
 def test_check_on_bundled_bank_summarises(capsys: pytest.CaptureFixture[str]) -> None:
     """`check` with no argument checks the bundled bank and shows each schedule in words."""
     code, out, _ = run(capsys, "check")

@@ -31,7 +31,8 @@ EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)  # --version and --help end here, before anything heavy loads
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)  # --version and --help end here, before anything heavy loads
     from dmer_tips.errors import DmerTipsError, TipBankError
 
     handler: Handler = args.handler
@@ -49,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The whole parser; when `argv` names a command, only that one gets its own parser, which keeps start-up short."""
     parser = _parser(
         argparse.ArgumentParser,
         prog="dmer-tips",
@@ -59,34 +61,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dmer-tips {__version__}")
     parser.set_defaults(handler=lambda _: _no_command(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for add in (
-        _add_run,
-        _add_status,
-        _add_pause,
-        _add_resume,
-        _add_tip,
-        _add_reload,
-        _add_stop,
-        _add_preview,
-        _add_next,
-        _add_session,
-        _add_log,
-        _add_history,
-        _add_check,
-        _add_tips,
-        _add_edit,
-        _add_where,
-        _add_install_service,
-        _add_uninstall_service,
-    ):
-        add(commands)
+    adders = {
+        "run": _add_run,
+        "status": _add_status,
+        "pause": _add_pause,
+        "resume": _add_resume,
+        "tip": _add_tip,
+        "reload": _add_reload,
+        "stop": _add_stop,
+        "preview": _add_preview,
+        "next": _add_next,
+        "session": _add_session,
+        "log": _add_log,
+        "history": _add_history,
+        "check": _add_check,
+        "tips": _add_tips,
+        "edit": _add_edit,
+        "where": _add_where,
+        "install-service": _add_install_service,
+        "uninstall-service": _add_uninstall_service,
+    }
+    # The top-level options take no values, so the first word that is not an option is the command.
+    named = next((word for word in argv if not word.startswith("-")), None)
+    for name, add in adders.items():
+        if named not in adders or name == named:
+            add(commands, name)
     return parser
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Asks the terminal for its width itself: argparse would import shutil (and bz2, lzma) just for that."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_width() - 2)
+
+
+def _terminal_width() -> int:
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size().columns
+    except OSError:  # not a terminal
+        return 80
 
 
 def _parser(
     factory: Callable[..., argparse.ArgumentParser], *, example: str, **kwargs: object
 ) -> argparse.ArgumentParser:
-    return factory(formatter_class=argparse.RawDescriptionHelpFormatter, epilog=f"example:\n  {example}", **kwargs)
+    return factory(formatter_class=_Formatter, epilog=f"example:\n  {example}", **kwargs)
 
 
 def _command(commands: Commands, name: str, summary: str, example: str, handler: Handler) -> argparse.ArgumentParser:
@@ -109,10 +133,10 @@ def _no_command(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-def _add_run(commands: Commands) -> None:
+def _add_run(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "run",
+        name,
         "Run the reminder service in the foreground (stop with Ctrl-C or SIGTERM).",
         "dmer-tips run --tips ~/my-tips.yaml",
         _cmd_run,
@@ -132,10 +156,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return Service(config, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), sys.stdout).run()
 
 
-def _add_status(commands: Commands) -> None:
+def _add_status(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "status",
+        name,
         "Show whether the service runs, its tip file, last reload, pause and what is next.",
         "dmer-tips status --json",
         _cmd_status,
@@ -160,10 +184,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_pause(commands: Commands) -> None:
+def _add_pause(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "pause",
+        name,
         "Pause the reminders: for a while, until a time, until morning, or until you resume.",
         "dmer-tips pause 2h",
         _cmd_pause,
@@ -180,8 +204,8 @@ def _cmd_pause(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_resume(commands: Commands) -> None:
-    _command(commands, "resume", "Resume paused reminders.", "dmer-tips resume", _cmd_resume)
+def _add_resume(commands: Commands, name: str) -> None:
+    _command(commands, name, "Resume paused reminders.", "dmer-tips resume", _cmd_resume)
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
@@ -190,10 +214,10 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_reload(commands: Commands) -> None:
+def _add_reload(commands: Commands, name: str) -> None:
     _command(
         commands,
-        "reload",
+        name,
         "Make the service re-read its tip file now (it also does so on every save).",
         "dmer-tips reload",
         _cmd_reload,
@@ -210,8 +234,8 @@ def _cmd_reload(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_stop(commands: Commands) -> None:
-    _command(commands, "stop", "Stop the running service.", "dmer-tips stop", _cmd_stop)
+def _add_stop(commands: Commands, name: str) -> None:
+    _command(commands, name, "Stop the running service.", "dmer-tips stop", _cmd_stop)
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
@@ -220,9 +244,9 @@ def _cmd_stop(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_session(commands: Commands) -> None:
+def _add_session(commands: Commands, name: str) -> None:
     summary = "Start the let-down companion: grounding steps for one feed or pump (quiet hours do not apply)."
-    sub = _command(commands, "session", summary, "dmer-tips session pump", _cmd_session)
+    sub = _command(commands, name, summary, "dmer-tips session pump", _cmd_session)
     sub.add_argument("name", nargs="?", help="which session from tips.yaml (default: the first, e.g. feed)")
     sub.add_argument("--respect-pause", action="store_true", help="do not start while reminders are paused")
     sub.add_argument("--dry-run", action="store_true", help="print the steps with their times, send nothing")
@@ -277,10 +301,10 @@ def _session_here(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_log(commands: Commands) -> None:
+def _add_log(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "log",
+        name,
         "Note a D-MER episode in your private journal.",
         "dmer-tips log 3 --feeling sad anxious --note 'night feed'",
         _cmd_log,
@@ -303,10 +327,10 @@ def _cmd_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_history(commands: Commands) -> None:
+def _add_history(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "history",
+        name,
         "Chart your logged episodes per day, or export them as CSV.",
         "dmer-tips history --days 28 --csv dmer.csv",
         _cmd_history,
@@ -340,9 +364,9 @@ def _journal() -> Journal:
     return Journal(_paths().state_dir / "journal.sqlite3")
 
 
-def _add_install_service(commands: Commands) -> None:
+def _add_install_service(commands: Commands, name: str) -> None:
     summary = "Start the service at login (systemd user unit, XDG autostart, launchd agent or Startup entry)."
-    sub = _command(commands, "install-service", summary, "dmer-tips install-service --dry-run", _cmd_install_service)
+    sub = _command(commands, name, summary, "dmer-tips install-service --dry-run", _cmd_install_service)
     sub.add_argument("--dry-run", action="store_true", help="print what would be written and run, change nothing")
 
 
@@ -353,10 +377,10 @@ def _cmd_install_service(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_uninstall_service(commands: Commands) -> None:
+def _add_uninstall_service(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "uninstall-service",
+        name,
         "Stop starting the service at login.",
         "dmer-tips uninstall-service",
         _cmd_uninstall_service,
@@ -378,10 +402,10 @@ def _autostart_entries() -> list[Entry]:
     return plan(sys.platform, _path("~"), _paths().config_dir.parent, systemd_user_available(run_quietly), data_base)
 
 
-def _add_preview(commands: Commands) -> None:
+def _add_preview(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "preview",
+        name,
         "Show exactly what the service would send, and when.",
         "dmer-tips preview --days 7 --seed 1",
         _cmd_preview,
@@ -408,9 +432,9 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_next(commands: Commands) -> None:
+def _add_next(commands: Commands, name: str) -> None:
     sub = _command(
-        commands, "next", "Show when each category's next reminder is due.", "dmer-tips next --json", _cmd_next
+        commands, name, "Show when each category's next reminder is due.", "dmer-tips next --json", _cmd_next
     )
     sub.add_argument("--json", action="store_true", help="print JSON")
     _tips_option(sub)
@@ -425,9 +449,9 @@ def _cmd_next(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_check(commands: Commands) -> None:
+def _add_check(commands: Commands, name: str) -> None:
     sub = _command(
-        commands, "check", "Check a tip file and summarise its schedules.", "dmer-tips check ~/my-tips.yaml", _cmd_check
+        commands, name, "Check a tip file and summarise its schedules.", "dmer-tips check ~/my-tips.yaml", _cmd_check
     )
     sub.add_argument("path", nargs="?", type=_path, help="file to check (default: the tip file in use)")
 
@@ -440,8 +464,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_tips(commands: Commands) -> None:
-    sub = _command(commands, "tips", "List the tips.", "dmer-tips tips --category grounding", _cmd_tips)
+def _add_tips(commands: Commands, name: str) -> None:
+    sub = _command(commands, name, "List the tips.", "dmer-tips tips --category grounding", _cmd_tips)
     sub.add_argument("--category", metavar="C", help="only this category")
     sub.add_argument("--json", action="store_true", help="print JSON")
     _tips_option(sub)
@@ -456,9 +480,9 @@ def _cmd_tips(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_tip(commands: Commands) -> None:
+def _add_tip(commands: Commands, name: str) -> None:
     summary = "Send one tip now through the running service (or print it here when none runs)."
-    sub = _command(commands, "tip", summary, "dmer-tips tip grounding", _cmd_tip)
+    sub = _command(commands, name, summary, "dmer-tips tip grounding", _cmd_tip)
     sub.add_argument("category", nargs="?", help="category to take it from (default: any)")
     _tips_option(sub)
 
@@ -493,10 +517,10 @@ def _print_tip_here(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_edit(commands: Commands) -> None:
+def _add_edit(commands: Commands, name: str) -> None:
     _command(
         commands,
-        "edit",
+        name,
         "Open your tips file in $VISUAL/$EDITOR (made from the bundled one if absent), then check it.",
         "EDITOR=nano dmer-tips edit",
         _cmd_edit,
@@ -529,10 +553,10 @@ def _mention_if_service_uses_another_file(edited: Path) -> None:
         )
 
 
-def _add_where(commands: Commands) -> None:
+def _add_where(commands: Commands, name: str) -> None:
     sub = _command(
         commands,
-        "where",
+        name,
         "Show which tip file is in use and where settings, state and logs live.",
         "dmer-tips where",
         _cmd_where,
@@ -595,10 +619,9 @@ def _iso_time(text: str) -> datetime:
 
 def _ask(command: str, **arguments: Any) -> Any:
     """One request to the running service; NotRunning when there is none."""
-    from dmer_tips.control import Channel, request
-    from dmer_tips.paths import runtime_dir
+    from dmer_tips.control import control_dir, request
 
-    return request(Channel.in_dir(runtime_dir()), command, **arguments)["result"]
+    return request(control_dir(), command, **arguments)["result"]
 
 
 def _duration(text: str) -> str:

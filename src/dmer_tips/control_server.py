@@ -1,76 +1,116 @@
-"""The service's side of the control channel: answers requests on a daemon thread."""
+"""The service's side of the control channel: answers requests, one at a time, on a daemon thread."""
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import json
 import logging
 import os
-import secrets
+import socket
 import threading
 from collections.abc import Callable
-from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
-from dmer_tips.control import REQUEST_LIMIT, Channel
+from dmer_tips.control import ENDPOINT_NAME, REQUEST_LIMIT, encode, read_line
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.storage import private_dir, write_atomically
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+SOCKET_NAME = "control.sock"
+CLIENT_TIMEOUT_S = 5.0  # a client that connects and says nothing must not hold up the next one
+DEFAULT_FAMILY = getattr(socket, "AF_UNIX", socket.AF_INET)  # Python on Windows has no AF_UNIX
 
 
 class ControlServer:
-    """Answers requests on a daemon thread; `handler` does the work and returns a JSON-able dict."""
+    """Listens in `folder`; `handler` does the work for each request and returns a JSON-able dict."""
 
-    def __init__(self, channel: Channel, handler: Handler) -> None:
-        self.channel = channel
+    def __init__(self, folder: Path, handler: Handler, family: int = DEFAULT_FAMILY) -> None:
+        self.folder = folder
         self.handler = handler
-        self._listener: Listener | None = None
+        self.family = family
+        self._key = ""
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def socket_path(self) -> Path:
+        return self.folder / SOCKET_NAME
+
+    @property
+    def endpoint_file(self) -> Path:
+        return self.folder / ENDPOINT_NAME
 
     def start(self) -> None:
-        key = secrets.token_bytes(32)
-        write_atomically(self.channel.key_file, key)
-        if self.channel.family() == "AF_UNIX":
-            private_dir(Path(self.channel.address).parent)
-            Path(self.channel.address).unlink(missing_ok=True)  # left by a killed service; the lock proves it is dead
-        previous = os.umask(0o177)  # the socket is created 0600
-        try:
-            self._listener = Listener(self.channel.address, self.channel.family(), authkey=key)
-        finally:
-            os.umask(previous)
-        threading.Thread(target=self._serve, name="control", daemon=True).start()
+        private_dir(self.folder)
+        self._key = os.urandom(32).hex()
+        self._listener, address = self._listen()
+        write_atomically(self.endpoint_file, json.dumps({"address": address, "key": self._key}).encode("utf-8"))
+        self._thread = threading.Thread(target=self._serve, args=(self._listener,), name="control", daemon=True)
+        self._thread.start()
 
-    def _serve(self) -> None:
-        assert self._listener is not None
+    def _listen(self) -> tuple[socket.socket, str | list[Any]]:
+        listener = socket.socket(self.family, socket.SOCK_STREAM)
+        try:
+            if self.family == socket.AF_INET:
+                listener.bind(("127.0.0.1", 0))
+                address: str | list[Any] = list(listener.getsockname())
+            else:
+                address = str(self.socket_path)
+                self.socket_path.unlink(missing_ok=True)  # left by a killed service; the lock proves it is dead
+                previous = os.umask(0o177)  # the socket is created 0600
+                try:
+                    listener.bind(address)
+                finally:
+                    os.umask(previous)
+            listener.listen()
+        except OSError as error:
+            listener.close()
+            raise DmerTipsError(f"{self.folder}: cannot open the control channel ({error})") from None
+        return listener, address
+
+    def _serve(self, listener: socket.socket) -> None:
         while True:
             try:
-                connection = self._listener.accept()
+                connection, _ = listener.accept()
             except OSError:
-                return  # the listener was closed: the service is stopping
-            except Exception:  # a wrong key or a broken handshake
-                log.warning("refused a control connection", exc_info=True)
-                continue
+                return  # the listener was shut down: the service is stopping
             with connection:
+                connection.settimeout(CLIENT_TIMEOUT_S)
                 self._answer(connection)
 
-    def _answer(self, connection: Connection) -> None:
+    def _answer(self, connection: socket.socket) -> None:
         try:
-            request = json.loads(connection.recv_bytes(REQUEST_LIMIT))
-            reply = self.handler(request)
+            reply = self.handler(self._read_request(connection))
         except DmerTipsError as error:
             reply = {"ok": False, "error": str(error)}
+        except (OSError, ValueError) as error:
+            log.warning("refused a control request: %s", error)
+            reply = {"ok": False, "error": f"request refused: {error}"}
         except Exception as error:
             log.exception("control request failed")
             reply = {"ok": False, "error": f"internal error: {error}"}
         try:
-            connection.send_bytes(json.dumps(reply).encode("utf-8"))
+            connection.sendall(encode(reply))
         except OSError:
             log.debug("client went away before the reply", exc_info=True)
 
+    def _read_request(self, connection: socket.socket) -> dict[str, Any]:
+        request = json.loads(read_line(connection, REQUEST_LIMIT))
+        if not isinstance(request, dict) or not hmac.compare_digest(str(request.pop("key", "")), self._key):
+            raise PermissionError("wrong or missing key; only the user running the service may control it")
+        return request
+
     def stop(self) -> None:
         if self._listener is not None:
+            with contextlib.suppress(OSError):  # some systems refuse to shut down a listening socket
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting on the control thread
             self._listener.close()
             self._listener = None
-        if self.channel.family() == "AF_UNIX":
-            Path(self.channel.address).unlink(missing_ok=True)
+        if self._thread is not None:
+            self._thread.join(timeout=CLIENT_TIMEOUT_S)
+        self.endpoint_file.unlink(missing_ok=True)
+        if self.family != socket.AF_INET:
+            self.socket_path.unlink(missing_ok=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections import namedtuple
 from collections.abc import Mapping
 from pathlib import Path
 
-APP_NAME = "dmer-tips"
+from dmer_tips import PROGRAM
+
 TIPS_ENV = "DMER_TIPS_FILE"
 BUNDLED_NAME = "tips.yaml"
 SCHEMA_NAME = "tips.schema.json"
@@ -38,8 +37,10 @@ class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir"
     def for_user(cls) -> AppPaths:
         import platformdirs  # only commands that need these dirs pay for it
 
-        dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
-        return cls(Path(dirs.user_config_dir), Path(dirs.user_state_dir), Path(dirs.user_log_dir), runtime_dir())
+        from dmer_tips.control import control_dir
+
+        dirs = platformdirs.PlatformDirs(PROGRAM, appauthor=False)
+        return cls(Path(dirs.user_config_dir), Path(dirs.user_state_dir), Path(dirs.user_log_dir), Path(control_dir()))
 
     @property
     def user_tips_file(self) -> Path:
@@ -69,25 +70,3 @@ def resolve_tips_file(given: Path | None, environ: Mapping[str, str], paths: App
     if paths.user_tips_file.exists():
         return TipsFile(paths.user_tips_file, "your copy")
     return TipsFile(bundled_tips_path(), "the bundled default; `dmer-tips edit` makes your own copy")
-
-
-def runtime_dir() -> Path:
-    """Where the control socket lives: short enough for a socket path (~104 bytes) and private to the user.
-
-    On Linux that is `$XDG_RUNTIME_DIR/dmer-tips` when the variable is set (it often is not outside a
-    desktop session); otherwise, or when the path is too long, a private folder in the temp dir. Computed
-    without platformdirs on Linux, because `status` and friends must start fast.
-    """
-    base = os.environ.get("XDG_RUNTIME_DIR", "")
-    if sys.platform.startswith("linux"):
-        candidate = Path(base) / APP_NAME if base and Path(base).is_dir() else None
-    else:
-        import platformdirs
-
-        candidate = Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
-    if candidate is not None and len(str(candidate)) < 80:
-        return candidate
-    import tempfile
-
-    owner = os.getuid() if hasattr(os, "getuid") else os.getlogin()
-    return Path(tempfile.gettempdir()) / f"{APP_NAME}-{owner}"
