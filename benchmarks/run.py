@@ -131,12 +131,28 @@ s.start()
 """
 
 
+# What any version of the service must hold: the CLI parser, JSON, the parsed bundled bank and the
+# rotation, but no file watcher, control channel, log file or notification client.
+FLOOR = (
+    """
+import argparse, json
+from dmer_tips.paths import bundled_tips_path
+from dmer_tips.reminders import Reminders
+from dmer_tips.state import StateFile
+from dmer_tips.tipbank import parse_tip_bank
+bank = parse_tip_bank(bundled_tips_path().read_bytes(), "tips.yaml")
+"""
+    + BARE_APSCHEDULER
+)
+
+
 def idle(seconds: float) -> list[Figure]:
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
         commands = {
             "python sleep": [PYTHON, "-c", "import time; time.sleep(1e6)"],
             "bare APScheduler": [PYTHON, "-c", BARE_APSCHEDULER],
+            "floor": [PYTHON, "-c", FLOOR],
             "dmer-tips run": dmer("run"),
         }
         processes = {
@@ -154,10 +170,17 @@ def idle(seconds: float) -> list[Figure]:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=10)
     per_minute = {name: (after[name][3] - before[name][3]) * 60 / seconds for name in commands}
-    ours, aps, bare = after["dmer-tips run"], after["bare APScheduler"], after["python sleep"]
+    ours, aps, bare, floor = (after[name] for name in ("dmer-tips run", "bare APScheduler", "python sleep", "floor"))
     return [
         Figure("idle RSS", ours[0], "MB", f"vs bare APScheduler {aps[0]:.1f} MB", aps[0], 1.10),
         Figure("idle RSS", ours[0], "MB", f"vs python sleep {bare[0]:.1f} MB", bare[0]),
+        Figure(
+            "idle RSS of the floor (bank, rotation, CLI)",
+            floor[0],
+            "MB",
+            f"vs bare APScheduler {aps[0]:.1f} MB",
+            aps[0],
+        ),
         Figure("idle PSS", ours[1], "MB", f"vs bare APScheduler {aps[1]:.1f} MB", aps[1]),
         Figure("threads", ours[2], "", f"vs bare APScheduler {aps[2]}", aps[2]),
         Figure(

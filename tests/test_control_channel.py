@@ -169,3 +169,28 @@ def test_the_channel_lives_in_the_runtime_dir_or_a_private_temp_folder(
     assert control_dir() == fallback
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     assert control_dir() == fallback
+
+
+def test_a_service_that_hangs_up_mid_request_gives_a_clear_error(tmp_path: Path) -> None:
+    """A service that dies while answering: an error pointing at its log, not a traceback."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(folder / "control.sock"))
+    listener.listen()
+    (folder / "control.json").write_text(json.dumps({"address": str(folder / "control.sock"), "key": "k"}))
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(b'{"ok": tr')
+        connection.close()
+
+    thread = threading.Thread(target=hang_up)
+    thread.start()
+    try:
+        with pytest.raises(DmerTipsError, match=r"hung up without a full answer — see its log"):
+            request(folder, "status")
+    finally:
+        thread.join(timeout=5)
+        listener.close()

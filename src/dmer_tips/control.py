@@ -61,17 +61,15 @@ def request(folder: str | os.PathLike[str], command: str, timeout_s: float = 15.
     try:
         with open(os.path.join(folder, ENDPOINT_NAME), "rb") as endpoint_file:
             endpoint = json.loads(endpoint_file.read())
-        connection = connect(endpoint["address"], timeout_s)
-    except (FileNotFoundError, ConnectionRefusedError):
-        raise NotRunning() from None
-    with connection:
-        try:
+        with connect(endpoint["address"], timeout_s) as connection:
             connection.sendall(encode({"key": endpoint["key"], "command": command, **arguments}))
             reply: dict[str, Any] = json.loads(read_line(connection, REPLY_LIMIT))
-        except TimeoutError:
-            raise DmerTipsError(f"the service did not answer within {timeout_s:g}s — {SEE_THE_LOG}") from None
-        except (ConnectionError, ValueError):
-            raise DmerTipsError(f"the service hung up without a full answer — {SEE_THE_LOG}") from None
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise NotRunning() from None
+    except TimeoutError:
+        raise DmerTipsError(f"the service did not answer within {timeout_s:g}s — {SEE_THE_LOG}") from None
+    except (ConnectionError, ValueError):
+        raise DmerTipsError(f"the service hung up without a full answer — {SEE_THE_LOG}") from None
     if not reply.get("ok"):
         raise DmerTipsError(str(reply.get("error", "the service refused the request")))
     return reply
