@@ -1,7 +1,7 @@
 """dmer-tips benchmarks: every figure as a ratio against a baseline measured in the same run.
 
 Run from a checkout with the package installed (see the README):
-    .venv/bin/python benchmarks/run.py            # everything (about 4 minutes)
+    .venv/bin/python benchmarks/run.py            # everything (about 5 minutes)
     .venv/bin/python benchmarks/run.py --quick    # shorter idle window and fewer repeats
 """
 

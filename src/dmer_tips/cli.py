@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from dmer_tips import __version__
+from dmer_tips import PROGRAM, __version__
 
 # `typing`, `pathlib` and `datetime` stay out of start-up: `--version` and `status` must be quick.
 TYPE_CHECKING = False
@@ -54,11 +54,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The whole parser; when `argv` names a command, only that one gets its own parser, which keeps start-up short."""
     parser = _parser(
         argparse.ArgumentParser,
-        prog="dmer-tips",
+        prog=PROGRAM,
         description="Gentle desktop reminders for parents living with D-MER. Not medical advice.",
         example="dmer-tips run          # start the reminders\n  dmer-tips check        # check your tips file",
     )
-    parser.add_argument("--version", action="version", version=f"dmer-tips {__version__}")
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} {__version__}")
     parser.set_defaults(handler=lambda _: _no_command(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     adders = {

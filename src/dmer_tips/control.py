@@ -17,7 +17,7 @@ import sys
 from dmer_tips import PROGRAM
 from dmer_tips.errors import DmerTipsError
 
-TYPE_CHECKING = False  # `typing` and `pathlib` stay off the start-up of `dmer-tips status`
+TYPE_CHECKING = False  # `typing` stays off the start-up of `dmer-tips status`
 if TYPE_CHECKING:
     from typing import Any
 
