@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dmer_tips.control import ENDPOINT_NAME, REQUEST_LIMIT, encode, read_line
+from dmer_tips.control import ENDPOINT_NAME, REQUEST_LIMIT, connect, encode, read_line
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.storage import private_dir, write_atomically
 
@@ -32,8 +32,10 @@ class ControlServer:
         self.handler = handler
         self.family = family
         self._key = ""
+        self._address: str | list[Any] = ""
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     @property
     def socket_path(self) -> Path:
@@ -46,8 +48,10 @@ class ControlServer:
     def start(self) -> None:
         private_dir(self.folder)
         self._key = os.urandom(32).hex()
-        self._listener, address = self._listen()
-        write_atomically(self.endpoint_file, json.dumps({"address": address, "key": self._key}).encode("utf-8"))
+        self._stopping = False
+        self._listener, self._address = self._listen()
+        endpoint = {"address": self._address, "key": self._key}
+        write_atomically(self.endpoint_file, json.dumps(endpoint).encode("utf-8"))
         self._thread = threading.Thread(target=self._serve, args=(self._listener,), name="control", daemon=True)
         self._thread.start()
 
@@ -76,8 +80,11 @@ class ControlServer:
             try:
                 connection, _ = listener.accept()
             except OSError:
-                return  # the listener was shut down: the service is stopping
+                log.warning("the control channel failed; `dmer-tips` commands cannot reach the service", exc_info=True)
+                return
             with connection:
+                if self._stopping:
+                    return
                 connection.settimeout(CLIENT_TIMEOUT_S)
                 self._answer(connection)
 
@@ -105,12 +112,14 @@ class ControlServer:
 
     def stop(self) -> None:
         if self._listener is not None:
-            with contextlib.suppress(OSError):  # some systems refuse to shut down a listening socket
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting on the control thread
+            self._stopping = True
+            # Closing a socket does not wake a thread blocked in accept() on every system; a connection does.
+            with contextlib.suppress(OSError), connect(self._address, CLIENT_TIMEOUT_S):
+                pass
+            if self._thread is not None:
+                self._thread.join(timeout=CLIENT_TIMEOUT_S)
             self._listener.close()
             self._listener = None
-        if self._thread is not None:
-            self._thread.join(timeout=CLIENT_TIMEOUT_S)
         self.endpoint_file.unlink(missing_ok=True)
         if self.family != socket.AF_INET:
             self.socket_path.unlink(missing_ok=True)
