@@ -266,10 +266,9 @@ def reload_latency(saves: int) -> list[Figure]:
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
         os.environ.update(env)  # the in-process control client finds the same service
-        from dmer_tips.control import request
-        from dmer_tips.paths import AppPaths
+        from dmer_tips.control import control_dir, request
 
-        control_dir = AppPaths.for_user().runtime_dir
+        folder = control_dir()
         tips = Path(root) / "tips.yaml"
         tips.write_text(generated_bank(2))
         with started(dmer("run", "--tips", str(tips)), env):
@@ -281,11 +280,11 @@ def reload_latency(saves: int) -> list[Figure]:
                     count = 3 + index % 7
                     save(tips, generated_bank(count))
                     began = time.perf_counter()
-                    while request(control_dir, "status")["result"]["tips"] != count:
+                    while request(folder, "status")["result"]["tips"] != count:
                         time.sleep(0.005)
                     latencies.append(time.perf_counter() - began)
                     save(tips, generated_bank(2))
-                    while request(control_dir, "status")["result"]["tips"] != 2:
+                    while request(folder, "status")["result"]["tips"] != 2:
                         time.sleep(0.005)
                 latencies.sort()
                 p50, p95 = statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dmer_tips import control
 from dmer_tips.control import NotRunning, request
-from dmer_tips.paths import AppPaths
 
 
 def control_dir() -> Path:
-    return AppPaths.for_user().runtime_dir
+    return Path(control.control_dir())
 
 
 def ask(command: str, **arguments: Any) -> Any:

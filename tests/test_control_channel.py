@@ -40,7 +40,7 @@ class Recorder:
 
 @pytest.fixture(params=list(FAMILIES), ids=list(FAMILIES))
 def served(request: pytest.FixtureRequest, private_home: Path) -> Iterator[tuple[Path, Recorder, ControlServer]]:
-    folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "dmer-tips"
+    folder = Path(control_dir())
     handler = Recorder()
     server = ControlServer(folder, handler, FAMILIES[request.param])
     server.start()

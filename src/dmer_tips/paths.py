@@ -28,7 +28,7 @@ def icon_path() -> Path:
     return Path(__file__).with_name("icon.png")
 
 
-class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir")):
+class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir")):
     """The user's dirs for this app (each a Path); built at call time so tests can point HOME/XDG_* at a temp dir."""
 
     __slots__ = ()
@@ -37,10 +37,8 @@ class AppPaths(namedtuple("AppPaths", "config_dir state_dir log_dir runtime_dir"
     def for_user(cls) -> AppPaths:
         import platformdirs  # only commands that need these dirs pay for it
 
-        from dmer_tips.control import control_dir
-
         dirs = platformdirs.PlatformDirs(PROGRAM, appauthor=False)
-        return cls(Path(dirs.user_config_dir), Path(dirs.user_state_dir), Path(dirs.user_log_dir), Path(control_dir()))
+        return cls(Path(dirs.user_config_dir), Path(dirs.user_state_dir), Path(dirs.user_log_dir))
 
     @property
     def user_tips_file(self) -> Path:

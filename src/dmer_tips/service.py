@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from dmer_tips.clockwatch import ClockWatch, utc_now
 from dmer_tips.companion import plan_session, refuse_if_paused
+from dmer_tips.control import control_dir
 from dmer_tips.control_server import ControlServer
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.instance import InstanceLock
@@ -61,7 +62,7 @@ class Service:
         self.scheduler = QueueingScheduler(config.zone)
         self.watch = ClockWatch(config.clock)
         self.watcher = TipFileWatcher(config.tips_file, lambda: self.scheduler.between_jobs(self.reload))
-        self.control = ControlServer(config.paths.runtime_dir, self._on_request)
+        self.control = ControlServer(Path(control_dir()), self._on_request)
         self.lock = InstanceLock(config.paths.lock_file)
         self.last_reload = ReloadResult.initial()
         self._armed: Any = None
