@@ -185,11 +185,26 @@ class _Builder:
 
 def compose(text: str, *, max_depth: int) -> Composed:
     """Compose one YAML document into located nodes; raises FatalYaml on syntax errors or absurd nesting."""
+    try:
+        return _compose_with(_Loader, text, max_depth)
+    except _LibyamlDepthLimit:
+        # Newer libyaml refuses deep nesting on its own, ahead of the events we count, with a message and
+        # place of its own; the pure-Python parser stops at our limit, with ours, after a few hundred bytes.
+        return _compose_with(yaml.SafeLoader, text, max_depth)
+
+
+class _LibyamlDepthLimit(Exception):
+    pass
+
+
+def _compose_with(loader: type, text: str, max_depth: int) -> Composed:
     builder = _Builder(max_depth)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
+        if loader is not yaml.SafeLoader and "nesting depth" in (error.problem or ""):
+            raise _LibyamlDepthLimit from None
         raise FatalYaml([*builder.issues, _syntax_issue(error, text)]) from None
     except yaml.reader.ReaderError as error:  # a control character: it carries a position, not a mark
         before = text[: error.position]
