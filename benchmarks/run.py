@@ -137,9 +137,9 @@ FLOOR = (
     """
 import argparse, json
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.reminders import Reminders
-from dmer_tips.state import StateFile
-from dmer_tips.tipbank import parse_tip_bank
+from dmer_tips.schedule.reminders import Reminders
+from dmer_tips.schedule.state import StateFile
+from dmer_tips.bank.load import parse_tip_bank
 bank = parse_tip_bank(bundled_tips_path().read_bytes(), "tips.yaml")
 """
     + BARE_APSCHEDULER
@@ -229,7 +229,7 @@ def startup(repeats: int) -> list[Figure]:
 def loading(repeats: int) -> list[Figure]:
     import yaml
 
-    from dmer_tips.tipbank import parse_tip_bank
+    from dmer_tips.bank.load import parse_tip_bank
 
     figures = []
     per_tip = []
@@ -266,7 +266,7 @@ def reload_latency(saves: int) -> list[Figure]:
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
         os.environ.update(env)  # the in-process control client finds the same service
-        from dmer_tips.control import control_dir, request
+        from dmer_tips.service.control import control_dir, request
 
         folder = control_dir()
         tips = Path(root) / "tips.yaml"

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dmer_tips import control
-from dmer_tips.control import NotRunning, request
+from dmer_tips.service import control
+from dmer_tips.service.control import NotRunning, request
 
 
 def control_dir() -> Path:

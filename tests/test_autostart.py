@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dmer_tips.autostart import install, plan, uninstall
+from dmer_tips.desktop.autostart import install, plan, uninstall
 
 from .serviceproc import cli
 

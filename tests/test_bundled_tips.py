@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import dmer_tips
-from dmer_tips.model import TipBank
+from dmer_tips.bank.load import load_tip_bank
+from dmer_tips.bank.model import TipBank
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.tipbank import load_tip_bank
 
 REPO_TIPS = Path(__file__).resolve().parents[1] / "tips.yaml"
 REQUIRED_CATEGORIES = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dmer_tips import __version__
-from dmer_tips.cli import build_parser, main
+from dmer_tips.cli.main import build_parser, main
 from dmer_tips.paths import schema_path
 
 from .conftest import MINIMAL_BANK

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from dmer_tips.clockwatch import ClockWatch
+from dmer_tips.service.clock import ClockWatch
 
 
 class FakeClocks:

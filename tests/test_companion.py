@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.companion import LOG_HINT, plan_session, run_here
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.journal import Episode, Journal, days, export_csv
 from dmer_tips.notify import Notification, Notifier
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.tipbank import load_tip_bank
 from dmer_tips.views import history_chart
 
 from .conftest import MINIMAL_BANK

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from dmer_tips.control import NotRunning, control_dir, request
-from dmer_tips.control_server import ControlServer
 from dmer_tips.errors import DmerTipsError
+from dmer_tips.service.control import NotRunning, control_dir, request
+from dmer_tips.service.control_server import ControlServer
 
 FAMILIES = {"unix socket": socket.AF_UNIX, "loopback tcp": socket.AF_INET}
 

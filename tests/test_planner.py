@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dmer_tips.model import TipBank
+from dmer_tips.bank.load import load_tip_bank
+from dmer_tips.bank.model import TipBank
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.reminders import Reminders, Sent
-from dmer_tips.state import ServiceState
-from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.schedule.reminders import Reminders, Sent
+from dmer_tips.schedule.state import ServiceState
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.reminders import Reminders
-from dmer_tips.state import ServiceState
-from dmer_tips.tipbank import load_tip_bank
+from dmer_tips.schedule.reminders import Reminders
+from dmer_tips.schedule.state import ServiceState
 
 from .robust import scale
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dmer_tips.bank.load import MAX_FILE_BYTES, parse_tip_bank
 from dmer_tips.errors import TipBankError
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.tipbank import MAX_FILE_BYTES, parse_tip_bank
 
 from .robust import scale
 
@@ -95,7 +95,7 @@ def test_hostile_files_are_rejected_fast() -> None:
 
 def test_fuzz_corpus_file_round_trip(tmp_path: Path) -> None:
     """A file on disk goes through the same path as bytes in memory."""
-    from dmer_tips.tipbank import load_tip_bank
+    from dmer_tips.bank.load import load_tip_bank
 
     path = tmp_path / "tips.yaml"
     path.write_bytes(BUNDLED)

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
+from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.errors import TipBankError
 from dmer_tips.paths import bundled_tips_path, schema_path
-from dmer_tips.tipbank import load_tip_bank
 
 from .conftest import MINIMAL_BANK
 

@@ -119,7 +119,7 @@ def test_broken_tips_file_stops_run_with_the_problems(
     capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path]
 ) -> None:
     """`run` refuses a broken file at start with its located problems and exit 1."""
-    from dmer_tips.cli import main
+    from dmer_tips.cli.main import main
 
     code = main(["run", "--tips", str(write_tips(FAST_TIPS.replace("every: 2s", "every: 2")))])
     assert code == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dmer_tips.state import ServiceState, StateFile
+from dmer_tips.schedule.state import ServiceState, StateFile
 from dmer_tips.storage import write_atomically
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dmer_tips.bank.load import MAX_FILE_BYTES, load_tip_bank
 from dmer_tips.errors import TipBankError
-from dmer_tips.tipbank import MAX_FILE_BYTES, load_tip_bank
 
 HEAD = """\
 sources:

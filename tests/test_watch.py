@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dmer_tips.watch import TipFileWatcher
+from dmer_tips.service.watch import TipFileWatcher
 
 from .editors import SAVE_STYLES
 

@@ -1,3 +1,3 @@
-from dmer_tips.cli import main
+from dmer_tips.cli.main import main
 
 raise SystemExit(main())

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from dmer_tips.bank.model import Session
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.model import Session
 from dmer_tips.notify import Notification, Notifier
 
 LOG_HINT = "How was it? Note it with: dmer-tips log 0-5"

@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from dmer_tips.model import Tip, TipBank
-from dmer_tips.planner import Due
-from dmer_tips.reminders import Sent, pauses_forever
+from dmer_tips.bank.model import Tip, TipBank
+from dmer_tips.schedule.planner import Due
+from dmer_tips.schedule.reminders import Sent, pauses_forever
 from dmer_tips.timespec import format_duration
 
 if TYPE_CHECKING:

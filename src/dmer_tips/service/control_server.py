@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dmer_tips.control import ENDPOINT_NAME, REQUEST_LIMIT, connect, encode, read_line
 from dmer_tips.errors import DmerTipsError
+from dmer_tips.service.control import ENDPOINT_NAME, REQUEST_LIMIT, connect, encode, read_line
 from dmer_tips.storage import private_dir, write_atomically
 
 log = logging.getLogger(__name__)

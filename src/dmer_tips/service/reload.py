@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dmer_tips.bank.load import parse_tip_bank
+from dmer_tips.bank.model import TipBank
 from dmer_tips.errors import Problem, TipBankError
-from dmer_tips.model import TipBank
 from dmer_tips.notify import Notification
-from dmer_tips.tipbank import parse_tip_bank
 
 NOTIFICATION_LIMIT = 200
 

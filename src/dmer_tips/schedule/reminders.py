@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from dmer_tips.model import Tip, TipBank
-from dmer_tips.planner import Due, Planner
-from dmer_tips.state import ServiceState
+from dmer_tips.bank.model import Tip, TipBank
+from dmer_tips.schedule.planner import Due, Planner
+from dmer_tips.schedule.state import ServiceState
 from dmer_tips.timespec import clock_of
 
 FOREVER_YEAR = 9999  # a pause with no end is stored as this far-off date

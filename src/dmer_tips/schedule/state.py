@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dmer_tips.planner import PlanState
-from dmer_tips.rotation import Rotation
+from dmer_tips.schedule.planner import PlanState
+from dmer_tips.schedule.rotation import Rotation
 from dmer_tips.storage import write_atomically
 
 STATE_VERSION = 1

@@ -24,22 +24,22 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dmer_tips.clockwatch import ClockWatch, utc_now
+from dmer_tips.bank.load import parse_tip_bank, read_tip_file
 from dmer_tips.companion import plan_session, refuse_if_paused
-from dmer_tips.control import control_dir
-from dmer_tips.control_server import ControlServer
 from dmer_tips.errors import DmerTipsError, TipBankError
-from dmer_tips.instance import InstanceLock
 from dmer_tips.notify import FallbackNotifier, Notification
 from dmer_tips.paths import AppPaths
-from dmer_tips.reload import ReloadResult, read_bank_if_changed
-from dmer_tips.reminders import Reminders
-from dmer_tips.scheduler import QueueingScheduler
-from dmer_tips.state import StateFile
+from dmer_tips.schedule.reminders import Reminders
+from dmer_tips.schedule.state import StateFile
+from dmer_tips.service.clock import ClockWatch, utc_now
+from dmer_tips.service.control import control_dir
+from dmer_tips.service.control_server import ControlServer
+from dmer_tips.service.instance import InstanceLock
+from dmer_tips.service.loop import QueueingScheduler
+from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
+from dmer_tips.service.watch import TipFileWatcher
 from dmer_tips.timespec import parse_clock, parse_duration
-from dmer_tips.tipbank import parse_tip_bank, read_tip_file
 from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due, describe_pause
-from dmer_tips.watch import TipFileWatcher
 
 log = logging.getLogger(__name__)
 CLOCK_LOOK = timedelta(minutes=1)
@@ -250,7 +250,7 @@ class Service:
     def send_tip_now(self, category: str | None) -> dict[str, str]:
         import random
 
-        from dmer_tips.rotation import pick_tip
+        from dmer_tips.schedule.rotation import pick_tip
 
         tip = pick_tip(self.reminders.bank, self.reminders.state.rotation, category, random.Random())
         self._save()

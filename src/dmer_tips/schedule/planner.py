@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from dmer_tips.model import Category, Schedule, TipBank
+from dmer_tips.bank.model import Category, Schedule, TipBank
 from dmer_tips.timespec import clock_of
 
 UTC = timezone.utc

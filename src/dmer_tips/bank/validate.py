@@ -7,9 +7,21 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from dmer_tips.checker import Checker, did_you_mean_or
+from dmer_tips.bank.checker import Checker, did_you_mean_or
+from dmer_tips.bank.model import (
+    TEXT_LIMIT,
+    TITLE_LIMIT,
+    Category,
+    Schedule,
+    Session,
+    Settings,
+    Source,
+    Step,
+    Tip,
+    TipBank,
+)
+from dmer_tips.bank.yamlnodes import NULL, STR, Node, Scalar, Sequence
 from dmer_tips.errors import Problem
-from dmer_tips.model import TEXT_LIMIT, TITLE_LIMIT, Category, Schedule, Session, Settings, Source, Step, Tip, TipBank
 from dmer_tips.timespec import (
     SECONDS_PER_DAY,
     DailyWindow,
@@ -19,7 +31,6 @@ from dmer_tips.timespec import (
     parse_weekdays,
     parse_window,
 )
-from dmer_tips.yamlnodes import NULL, STR, Node, Scalar, Sequence
 
 T = TypeVar("T")
 _DEFAULT_SETTINGS = Settings(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from dmer_tips.checker import Checker
+from dmer_tips.bank.checker import Checker
+from dmer_tips.bank.model import TipBank
+from dmer_tips.bank.validate import build_tip_bank
+from dmer_tips.bank.yamlnodes import FatalYaml, Issue, compose
 from dmer_tips.errors import DmerTipsError, Problem, TipBankError
-from dmer_tips.model import TipBank
-from dmer_tips.validate import build_tip_bank
-from dmer_tips.yamlnodes import FatalYaml, Issue, compose
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 16

@@ -10,11 +10,11 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from dmer_tips.bank.load import load_tip_bank
+from dmer_tips.bank.model import TipBank
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.model import TipBank
 from dmer_tips.paths import bundled_tips_path, schema_path
 from dmer_tips.storage import write_atomically
-from dmer_tips.tipbank import load_tip_bank
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
 _FALLBACK_EDITORS = ("nano", "vi")

@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from dmer_tips.bank.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
 from dmer_tips.errors import Problem, did_you_mean
 from dmer_tips.timespec import SpecError
-from dmer_tips.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
 
 T = TypeVar("T")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")

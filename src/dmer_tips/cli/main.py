@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 
     Handler = Callable[[argparse.Namespace], int]
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
-    from dmer_tips.autostart import Entry
+    from dmer_tips.bank.model import TipBank
+    from dmer_tips.desktop.autostart import Entry
     from dmer_tips.journal import Journal
-    from dmer_tips.model import TipBank
     from dmer_tips.paths import AppPaths, TipsFile
-    from dmer_tips.reminders import Reminders
+    from dmer_tips.schedule.reminders import Reminders
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -146,9 +146,9 @@ def _add_run(commands: Commands, name: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from dmer_tips.logsetup import configure_logging
     from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
-    from dmer_tips.service import Service, ServiceConfig
+    from dmer_tips.service.core import Service, ServiceConfig
+    from dmer_tips.service.logsetup import configure_logging
 
     paths = _paths()
     configure_logging(paths.log_dir, args.verbose)
@@ -170,8 +170,8 @@ def _add_status(commands: Commands, name: str) -> None:
 def _cmd_status(args: argparse.Namespace) -> int:
     import json
 
-    from dmer_tips.control import NotRunning
-    from dmer_tips.statusview import status_text
+    from dmer_tips.cli.statusview import status_text
+    from dmer_tips.service.control import NotRunning
 
     try:
         status = _ask("status")
@@ -256,7 +256,7 @@ def _add_session(commands: Commands, name: str) -> None:
 
 def _cmd_session(args: argparse.Namespace) -> int:
     from dmer_tips.companion import describe_plan, plan_session
-    from dmer_tips.control import NotRunning
+    from dmer_tips.service.control import NotRunning
 
     if args.stop:
         cancelled = _ask("session_stop")
@@ -289,7 +289,7 @@ def _session_here(args: argparse.Namespace) -> int:
 
     from dmer_tips.companion import plan_session, refuse_if_paused, run_here
     from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
-    from dmer_tips.state import StateFile
+    from dmer_tips.schedule.state import StateFile
 
     session = _load_bank(args.tips).session(args.name)
     if args.respect_pause:
@@ -371,7 +371,7 @@ def _add_install_service(commands: Commands, name: str) -> None:
 
 
 def _cmd_install_service(args: argparse.Namespace) -> int:
-    from dmer_tips.autostart import install, run_quietly
+    from dmer_tips.desktop.autostart import install, run_quietly
 
     print("\n".join(install(_autostart_entries(), args.dry_run, run_quietly)))
     return EXIT_OK
@@ -389,14 +389,14 @@ def _add_uninstall_service(commands: Commands, name: str) -> None:
 
 
 def _cmd_uninstall_service(args: argparse.Namespace) -> int:
-    from dmer_tips.autostart import run_quietly, uninstall
+    from dmer_tips.desktop.autostart import run_quietly, uninstall
 
     print("\n".join(uninstall(_autostart_entries(), args.dry_run, run_quietly)))
     return EXIT_OK
 
 
 def _autostart_entries() -> list[Entry]:
-    from dmer_tips.autostart import plan, run_quietly, systemd_user_available
+    from dmer_tips.desktop.autostart import plan, run_quietly, systemd_user_available
 
     data_base = _path(os.environ["XDG_DATA_HOME"]) if os.environ.get("XDG_DATA_HOME") else None
     return plan(sys.platform, _path("~"), _paths().config_dir.parent, systemd_user_available(run_quietly), data_base)
@@ -457,7 +457,7 @@ def _add_check(commands: Commands, name: str) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from dmer_tips.tipbank import load_tip_bank
+    from dmer_tips.bank.load import load_tip_bank
     from dmer_tips.views import bank_summary
 
     print(bank_summary(load_tip_bank(_tips_file(args.path).path)))
@@ -488,7 +488,7 @@ def _add_tip(commands: Commands, name: str) -> None:
 
 
 def _cmd_tip(args: argparse.Namespace) -> int:
-    from dmer_tips.control import NotRunning
+    from dmer_tips.service.control import NotRunning
 
     if args.tips is None:
         try:
@@ -504,8 +504,8 @@ def _cmd_tip(args: argparse.Namespace) -> int:
 def _print_tip_here(args: argparse.Namespace) -> int:
     import random
 
-    from dmer_tips.rotation import pick_tip
-    from dmer_tips.state import StateFile
+    from dmer_tips.schedule.rotation import pick_tip
+    from dmer_tips.schedule.state import StateFile
     from dmer_tips.views import tip_for_terminal
 
     bank = _load_bank(args.tips)
@@ -528,7 +528,7 @@ def _add_edit(commands: Commands, name: str) -> None:
 
 
 def _cmd_edit(args: argparse.Namespace) -> int:
-    from dmer_tips.editing import edit_and_check, ensure_user_copy
+    from dmer_tips.bank.edit import edit_and_check, ensure_user_copy
     from dmer_tips.views import bank_summary
 
     target = _tips_file(None).path if os.environ.get("DMER_TIPS_FILE") else _paths().user_tips_file
@@ -541,7 +541,7 @@ def _cmd_edit(args: argparse.Namespace) -> int:
 
 def _mention_if_service_uses_another_file(edited: Path) -> None:
     """A running service keeps the file it started with; say so when that is not the one just edited."""
-    from dmer_tips.control import NotRunning
+    from dmer_tips.service.control import NotRunning
 
     try:
         in_use = _ask("status")["tips_file"]
@@ -576,8 +576,8 @@ def _cmd_where(args: argparse.Namespace) -> int:
 
 def _reminders(given: Path | None, seed: int | None, now: datetime) -> Reminders:
     """The reminders as the service would see them: your saved progress, or a fresh start for a seed."""
-    from dmer_tips.reminders import Reminders
-    from dmer_tips.state import ServiceState, StateFile
+    from dmer_tips.schedule.reminders import Reminders
+    from dmer_tips.schedule.state import ServiceState, StateFile
 
     state = ServiceState.fresh(seed) if seed is not None else StateFile(_paths().state_file).load()
     return Reminders(_load_bank(given), state, _local_zone(), now)
@@ -590,7 +590,7 @@ def _local_zone() -> tzinfo:
 
 
 def _now() -> datetime:
-    from dmer_tips.clockwatch import utc_now
+    from dmer_tips.service.clock import utc_now
 
     return utc_now()
 
@@ -619,7 +619,7 @@ def _iso_time(text: str) -> datetime:
 
 def _ask(command: str, **arguments: Any) -> Any:
     """One request to the running service; NotRunning when there is none."""
-    from dmer_tips.control import control_dir, request
+    from dmer_tips.service.control import control_dir, request
 
     return request(control_dir(), command, **arguments)["result"]
 
@@ -657,6 +657,6 @@ def _tips_file(given: Path | None) -> TipsFile:
 
 
 def _load_bank(given: Path | None) -> TipBank:
-    from dmer_tips.tipbank import load_tip_bank
+    from dmer_tips.bank.load import load_tip_bank
 
     return load_tip_bank(_tips_file(given).path)

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmer_tips.model import Category, Tip, TipBank
+from dmer_tips.bank.model import Category, Tip, TipBank
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The tip bank: reading, checking and editing tips.yaml."""

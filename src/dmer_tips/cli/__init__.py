@@ -1,0 +1,1 @@
+"""The `dmer-tips` command line."""

@@ -1,0 +1,1 @@
+"""Fitting into the desktop: starting at login, launchers and application entries."""
