@@ -1,4 +1,8 @@
-"""A real `dmer-tips run` process under a test's private home, and a way to talk to it."""
+"""A real `dmer-tips run` process under a test's private home, and a way to talk to it.
+
+Timeouts here are generous because CI machines are busy: they only bound how long a broken test hangs.
+A process that outlives its timeout is killed, so one failure never leaves a stray service behind.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dmer_tips.service import control
+from dmer_tips.paths import AppPaths
 from dmer_tips.service.control import NotRunning, request
 
+PROCESS_TIMEOUT_S = 60.0
 
-def control_dir() -> Path:
-    return Path(control.control_dir())
+
+def control_file() -> Path:
+    return AppPaths.for_user().control_file
 
 
 def ask(command: str, **arguments: Any) -> Any:
-    return request(control_dir(), command, **arguments)["result"]
+    return request(control_file(), command, **arguments)["result"]
 
 
 def no_desktop_env() -> dict[str, str]:
@@ -28,13 +34,18 @@ def no_desktop_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
 
 
-def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+def cli(*argv: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "dmer_tips", *argv], capture_output=True, text=True, timeout=30, env=no_desktop_env()
+        [sys.executable, "-m", "dmer_tips", *argv],
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+        env={**no_desktop_env(), **(env or {})},
+        input=stdin,
     )
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str = "condition") -> float:
+def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition") -> float:
     """Poll a real process's observable state; returns the seconds it took."""
     started = time.monotonic()
     while not condition():
@@ -44,17 +55,39 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str
     return time.monotonic() - started
 
 
+def finish(process: subprocess.Popen[str], timeout_s: float = PROCESS_TIMEOUT_S) -> tuple[str, str]:
+    """Wait for `process` to end and return its output; kill it if it outlives `timeout_s`."""
+    try:
+        return process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"the process outlived {timeout_s}s and was killed; its output:\n{out}\n{err}") from None
+
+
 class ServiceProcess:
     def __init__(
-        self, tips: Path | None = None, env: dict[str, str] | None = None, prefix: list[str] | None = None
+        self,
+        tips: Path | None = None,
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         """`env` adds to a desktop-less environment; `prefix` replaces `python -m dmer_tips` (e.g. a wrapper)."""
         argv = (prefix or [sys.executable, "-m", "dmer_tips"]) + ["run"] + (["--tips", str(tips)] if tips else [])
         self.process = subprocess.Popen(
-            argv, env={**no_desktop_env(), **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            argv + (extra_args or []),
+            env={**no_desktop_env(), **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.output = ""
-        wait_until(self._answers, what="the service to answer")
+        try:
+            wait_until(self._answers, what="the service to answer")
+        except BaseException:
+            self.kill()
+            raise
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
@@ -72,10 +105,23 @@ class ServiceProcess:
     def stop(self, signum: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signum)
-        out, err = self.process.communicate(timeout=10)
+        return self.wait()
+
+    def wait(self) -> int:
+        """Wait for the service to end by itself (after `dmer-tips stop`); its exit code."""
+        out, err = finish(self.process)
         self.output += out + err
         return self.process.returncode
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.communicate(timeout=10)
+        if self.process.poll() is None:
+            self.process.kill()
+        out, err = finish(self.process)
+        self.output += out + err
+
+    def __enter__(self) -> ServiceProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process.poll() is None:
+            self.kill()

@@ -102,7 +102,7 @@ def test_missing_file_is_a_plain_error(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 1
     assert (
         err
-        == f"Error: {tmp_path / 'nope.yaml'}: no such file — check the path, or run `dmer-tips edit` to create your own copy\n"
+        == f"Error: {tmp_path / 'nope.yaml'}: the file does not exist — check the path, or run `dmer-tips edit` to make your own copy\n"
     )
 
 

@@ -1,4 +1,4 @@
-"""The file watcher on its own: it settles bursts, survives errors, and comes back if its thread dies."""
+"""The file watcher on its own: every save style is seen, errors do not stop it, and it comes back if its thread dies."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ class Calls:
 
 
 @contextmanager
-def watching(tmp_path: Path, calls: Calls, quiet_period_s: float = 0.05) -> Iterator[tuple[TipFileWatcher, Path]]:
+def watching(tmp_path: Path, calls: Calls) -> Iterator[tuple[TipFileWatcher, Path]]:
     """A started watcher on a fresh tips.yaml in `tmp_path`, stopped afterwards."""
     path = tmp_path / "tips.yaml"
     path.write_text("a")
-    watcher = TipFileWatcher(path, calls, quiet_period_s=quiet_period_s)
+    watcher = TipFileWatcher(path, calls)
     watcher.start()
     try:
         yield watcher, path
@@ -38,33 +38,30 @@ def watching(tmp_path: Path, calls: Calls, quiet_period_s: float = 0.05) -> Iter
         watcher.stop()
 
 
-def saved_and_noticed(calls: Calls, path: Path, text: str) -> bool:
+def saved_and_noticed(calls: Calls, path: Path, text: str, style: int = 0) -> bool:
     calls.seen.clear()
-    SAVE_STYLES[0](path, text)
-    return calls.seen.wait(timeout=5)
+    SAVE_STYLES[style](path, text)
+    return calls.seen.wait(timeout=30)
 
 
-def test_a_burst_of_saves_is_one_change(tmp_path: Path) -> None:
-    """Ten quick saves in every style are reported once, after they settle."""
+def test_every_save_style_is_noticed(tmp_path: Path) -> None:
+    """In place, truncate then write, temp and rename, like vim, delete and recreate: each save is seen."""
     calls = Calls()
-    with watching(tmp_path, calls, quiet_period_s=0.3) as (_, path):
-        for index in range(10):
-            SAVE_STYLES[index % len(SAVE_STYLES)](path, f"version {index}")
-        assert calls.seen.wait(timeout=5)
-    assert calls.count == 1
+    with watching(tmp_path, calls) as (_, path):
+        for style in range(len(SAVE_STYLES)):
+            assert saved_and_noticed(calls, path, f"version {style}", style), SAVE_STYLES[style].__name__
 
 
 def test_an_error_in_the_reload_does_not_stop_watching(tmp_path: Path) -> None:
-    """If handling one change fails, the next save is still noticed."""
+    """If handling one event fails, the next save is still noticed."""
     calls = Calls(fail_first=True)
     with watching(tmp_path, calls) as (_, path):
         assert saved_and_noticed(calls, path, "b")
         assert saved_and_noticed(calls, path, "c")
-    assert calls.count == 2
 
 
 def test_a_dead_watcher_is_restarted(tmp_path: Path) -> None:
-    """`ensure_alive` (run once a minute by the service) brings back a watcher whose thread stopped."""
+    """`ensure_alive` (run whenever the service wakes) brings back a watcher whose thread stopped."""
     calls = Calls()
     with watching(tmp_path, calls) as (watcher, path):
         watcher.stop()

@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from dmer_tips.bank.model import Session
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.notify import Notification, Notifier
+from dmer_tips.schedule.pause import Pause
 
 LOG_HINT = "How was it? Note it with: dmer-tips log 0-5"
 
@@ -33,13 +34,11 @@ def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
     return planned
 
 
-def refuse_if_paused(paused_until: datetime | None, now: datetime, zone: tzinfo) -> None:
+def refuse_if_paused(pause: Pause | None, now: datetime, zone: tzinfo) -> None:
     """For `--respect-pause`: a session does not start while reminders are paused."""
-    if paused_until is not None and paused_until > now:
-        from dmer_tips.views import describe_pause
-
+    if pause is not None and pause.active(now):
         raise DmerTipsError(
-            f"reminders are paused {describe_pause(paused_until, zone)}, so the session was not started"
+            f"reminders are paused {pause.describe(zone, now)}, so the session was not started"
             " — leave out --respect-pause to start it anyway"
         )
 

@@ -1,8 +1,15 @@
-"""Files we own: written atomically with private permissions, so a crash never leaves half a file."""
+"""Files we own: private, never reached through a link someone planted, and written so a crash leaves no half file.
+
+Every file the program writes (state, lock, log, journal, control endpoint, exports) goes through here:
+folders are made 0700 and must be the user's own, files are opened without following a final symlink and
+created 0600, and a file of ours found with looser modes is tightened. Whole-file writes go to a temp
+file in the same folder, are flushed to disk, then renamed over the target in one step.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -10,38 +17,108 @@ from dmer_tips.errors import DmerTipsError
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has no symlinks to plant in the user's folders
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed, and make sure it is the user's own and closed to others."""
+    """Create `path` (and parents) if needed; it must be a real folder of the user's, closed to others."""
     try:
         path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        if hasattr(os, "getuid"):
-            info = path.stat()
-            if info.st_uid != os.getuid():
-                raise DmerTipsError(f"{path}: this folder belongs to someone else — remove it or point XDG_* elsewhere")
-            if info.st_mode & 0o077:
-                path.chmod(PRIVATE_DIR)
+        info = os.lstat(path)
     except OSError as error:
         raise DmerTipsError(
             f"{path}: cannot create this folder ({error.strerror}) — check its parent's permissions"
         ) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise DmerTipsError(
+            f"{path}: this is a link, not a folder — remove the link; dmer-tips makes the folder itself"
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise DmerTipsError(f"{path}: this is a file, not a folder — move it away; dmer-tips makes the folder itself")
+    _require_own(path, info, "folder")
+    if info.st_mode & 0o077:
+        try:
+            os.chmod(path, PRIVATE_DIR)
+        except OSError as error:
+            raise DmerTipsError(f"{path}: cannot make this folder private ({error.strerror})") from None
     return path
 
 
-def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
-    """Write to a temp file in the same dir, flush it to disk, then rename over `path` in one step."""
+def open_private(path: Path, flags: int = os.O_RDWR | os.O_CREAT) -> int:
+    """Open (or create, 0600) a file of ours in a private folder, refusing links, odd files and other owners.
+
+    Returns the file descriptor; a file of ours that others could read is made private again.
+    """
     private_dir(path.parent)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC, PRIVATE_FILE)
+    except OSError as error:
+        if os.path.islink(path):
+            raise DmerTipsError(f"{path}: this is a link — remove it; dmer-tips only writes its own files") from None
+        raise DmerTipsError(f"{path}: cannot be opened ({error.strerror}) — check its permissions") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DmerTipsError(f"{path}: this is not a regular file — move it away; dmer-tips makes the file itself")
+        _require_own(path, info, "file")
+        if info.st_mode & 0o077 and hasattr(os, "fchmod"):
+            os.fchmod(fd, PRIVATE_FILE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """Write to a temp file in the same folder, flush it to disk, then rename over `path` in one step.
+
+    The rename replaces whatever was at `path` (a link included) instead of writing through it.
+    """
+    private_dir(path.parent)
+    replace_atomically(path, data, mode)
+
+
+def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """`write_atomically` into a folder that is not ours to tighten (an export's destination, ~/.config/autostart)."""
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise DmerTipsError(f"{path}: cannot be written ({error.strerror}) — check the folder's permissions") from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
         os.replace(temp_name, path)
     except OSError as error:
         Path(temp_name).unlink(missing_ok=True)
         raise DmerTipsError(
             f"{path}: cannot be written ({error.strerror}) — check free space and permissions"
         ) from None
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); best effort, as not every file system allows it."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | _CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _require_own(path: Path, info: os.stat_result, kind: str) -> None:
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise DmerTipsError(
+            f"{path}: this {kind} belongs to another user — remove it, or point XDG_* at a folder of your own"
+        )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dmer_tips.bank.model import Tip, TipBank
 from dmer_tips.schedule.planner import Due
-from dmer_tips.schedule.reminders import Sent, pauses_forever
+from dmer_tips.schedule.reminders import Sent
 from dmer_tips.timespec import format_duration
 
 if TYPE_CHECKING:
@@ -86,13 +86,6 @@ def upcoming_json(upcoming: dict[str, Due | None], zone: tzinfo) -> str:
     return json.dumps(
         {name: due.at.astimezone(zone).isoformat() if due else None for name, due in upcoming.items()}, indent=2
     )
-
-
-def describe_pause(until: datetime, zone: tzinfo) -> str:
-    """`until 15:00`, `until Sun 08:00`, or `until you resume`."""
-    if pauses_forever(until):
-        return "until you resume"
-    return f"until {until.astimezone(zone):%a %H:%M}"
 
 
 def history_chart(days: list[Day]) -> str:

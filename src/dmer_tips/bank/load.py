@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from pathlib import Path
 
 from dmer_tips.bank.checker import Checker
@@ -21,31 +23,75 @@ def load_tip_bank(path: Path) -> TipBank:
 
 
 def read_tip_file(path: Path) -> bytes:
+    """The file's bytes, read with a bound: a folder, a pipe, a device or a huge file is refused at once.
+
+    Raises TipFileUnreadable when there is nothing to read, TipBankError when the file is too big.
+    """
     try:
-        return path.read_bytes()
+        _refuse_special(path, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)  # a pipe swapped in meanwhile must not block us
     except FileNotFoundError:
-        raise DmerTipsError(
-            f"{path}: no such file — check the path, or run `dmer-tips edit` to create your own copy"
-        ) from None
+        raise _unreadable(path, "the file does not exist", _MISSING_FIX) from None
+    except IsADirectoryError:
+        raise _unreadable(path, "this is a folder, not a tip file", _FOLDER_FIX) from None
+    except PermissionError:
+        raise _unreadable(path, "you may not read this file", "check its permissions (chmod u+r)") from None
     except OSError as error:
-        raise DmerTipsError(f"{path}: cannot be read ({error.strerror}) — check its permissions") from None
+        raise _unreadable(path, f"the file cannot be read ({error.strerror})", "check the path and the disk") from None
+    with os.fdopen(fd, "rb") as handle:
+        _refuse_special(path, os.fstat(fd))
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise _unreadable(path, f"the file cannot be read ({error.strerror})", "check the disk") from None
+    return data
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_MISSING_FIX = "check the path, or run `dmer-tips edit` to make your own copy"
+_FOLDER_FIX = "give the path of the tips.yaml file inside it"
+
+
+def _refuse_special(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise _unreadable(path, "this is a folder, not a tip file", _FOLDER_FIX)
+    if not stat.S_ISREG(info.st_mode):
+        raise _unreadable(path, "this is not a regular file (a pipe, socket or device)", "point at a tips.yaml file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _too_big(str(path), info.st_size)
+
+
+class TipFileUnreadable(DmerTipsError):
+    """The tip file cannot be read at all (missing, a folder, a pipe, no permission): `PATH: what — fix`."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(f"{problem.path}: {problem.what} — {problem.fix}")
+
+
+def _unreadable(path: Path, what: str, fix: str) -> TipFileUnreadable:
+    return TipFileUnreadable(Problem(str(path), 1, 1, what, fix))
+
+
+def _too_big(label: str, size: int) -> TipBankError:
+    return TipBankError(
+        [
+            Problem(
+                label,
+                1,
+                1,
+                f"the file is {size / 1_000_000:.1f} MB, over the {MAX_FILE_BYTES // 1_048_576} MB limit",
+                "a tip bank is far smaller; check that this is the right file",
+            )
+        ]
+    )
 
 
 def parse_tip_bank(data: bytes, label: str) -> TipBank:
     """Check tip-file bytes; `label` is the path shown in messages."""
     if len(data) > MAX_FILE_BYTES:
-        size = f"{len(data) / 1_000_000:.1f} MB"
-        raise TipBankError(
-            [
-                Problem(
-                    label,
-                    1,
-                    1,
-                    f"the file is {size}, over the {MAX_FILE_BYTES // 1_048_576} MB limit",
-                    "a tip bank is far smaller; check that this is the right file",
-                )
-            ]
-        )
+        raise _too_big(label, len(data))
     text = _decode(data, label)
     # The node tree has no cycles, so the cyclic garbage collector's passes over it are wasted work that
     # grows with the file; pausing it keeps loading linear in size.

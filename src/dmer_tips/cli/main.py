@@ -146,14 +146,12 @@ def _add_run(commands: Commands, name: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
-    from dmer_tips.service.core import Service, ServiceConfig
     from dmer_tips.service.logsetup import configure_logging
+    from dmer_tips.service.run import run_service
 
     paths = _paths()
     configure_logging(paths.log_dir, args.verbose)
-    config = ServiceConfig(_tips_file(args.tips).path, paths, _local_zone())
-    return Service(config, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), sys.stdout).run()
+    return run_service(_tips_file(args.tips), paths, _local_zone())
 
 
 def _add_status(commands: Commands, name: str) -> None:
@@ -199,8 +197,15 @@ def _add_pause(commands: Commands, name: str) -> None:
 
 
 def _cmd_pause(args: argparse.Namespace) -> int:
-    described = _ask("pause", **{"for": args.duration, "until": args.until, "morning": args.until_morning})
-    print(f"Reminders paused {described}.")
+    from dmer_tips.schedule.pause import PauseRequest
+    from dmer_tips.timespec import parse_clock, parse_duration
+
+    if args.duration is not None:
+        request = PauseRequest.for_length(int(parse_duration(args.duration).total_seconds()))
+    else:
+        request = PauseRequest(until_s=parse_clock(args.until) if args.until else None, morning=args.until_morning)
+    report = _ask("pause", pause=request.to_json())
+    print(f"Reminders paused {report['text']}.")
     return EXIT_OK
 
 
@@ -209,8 +214,7 @@ def _add_resume(commands: Commands, name: str) -> None:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
-    _ask("resume")
-    print("Reminders resumed.")
+    print("Reminders resumed." if _ask("resume")["was_paused"] else "Nothing was paused; reminders are on.")
     return EXIT_OK
 
 
@@ -259,7 +263,7 @@ def _cmd_session(args: argparse.Namespace) -> int:
     from dmer_tips.service.control import NotRunning
 
     if args.stop:
-        cancelled = _ask("session_stop")
+        cancelled = _ask("session_stop")["cancelled"]
         print(
             f"Session stopped ({cancelled} step{'s' if cancelled != 1 else ''} cancelled)."
             if cancelled
@@ -293,7 +297,7 @@ def _session_here(args: argparse.Namespace) -> int:
 
     session = _load_bank(args.tips).session(args.name)
     if args.respect_pause:
-        refuse_if_paused(StateFile(_paths().state_file).load().paused_until, _now(), _local_zone())
+        refuse_if_paused(StateFile(_paths().state_file).load().pause, _now(), _local_zone())
     planned = plan_session(session, _now())
     print(f'Session "{session.name}" runs here ({len(planned)} steps); Ctrl-C stops it.', flush=True)
     sent = run_here(planned, FallbackNotifier(desktop_notifier(), ConsoleNotifier()), _now, time.sleep)
@@ -619,9 +623,9 @@ def _iso_time(text: str) -> datetime:
 
 def _ask(command: str, **arguments: Any) -> Any:
     """One request to the running service; NotRunning when there is none."""
-    from dmer_tips.service.control import control_dir, request
+    from dmer_tips.service.control import request
 
-    return request(control_dir(), command, **arguments)["result"]
+    return request(_paths().control_file, command, **arguments)["result"]
 
 
 def _duration(text: str) -> str:

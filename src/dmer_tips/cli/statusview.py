@@ -17,7 +17,7 @@ def status_text(status: dict[str, Any], now: datetime) -> str:
         if reload["ok"]
         else "PROBLEM, keeping the last good tips:\n    " + "\n    ".join(reload["problems"])
     )
-    paused_line = status["paused"] or "no"
+    paused_line = status["pause"]["text"] if status["pause"] else "no"
     upcoming = sorted(((at, name) for name, at in status["next"].items() if at), key=lambda item: item[0])
     lines = [
         f"dmer-tips is running (pid {status['pid']}), sending to {status['notifications_to']}.",

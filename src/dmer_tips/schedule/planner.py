@@ -13,7 +13,6 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any
 
 from dmer_tips.bank.model import Category, Schedule, TipBank
 from dmer_tips.timespec import clock_of
@@ -61,24 +60,6 @@ class PlanState:
         self.cursors = {name: at + delta for name, at in self.cursors.items()}
         if self.last_sent is not None:
             self.last_sent += delta
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cursors": {name: at.isoformat() for name, at in self.cursors.items()},
-            "last_sent": self.last_sent.isoformat() if self.last_sent else None,
-            "sent_day": self.sent_day.isoformat() if self.sent_day else None,
-            "sent_count": self.sent_count,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PlanState:
-        last, day = data.get("last_sent"), data.get("sent_day")
-        return cls(
-            {str(n): datetime.fromisoformat(at) for n, at in data.get("cursors", {}).items()},
-            datetime.fromisoformat(last) if last else None,
-            date.fromisoformat(day) if day else None,
-            int(data.get("sent_count", 0)),
-        )
 
 
 class Planner:

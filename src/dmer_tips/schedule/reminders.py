@@ -7,19 +7,12 @@ The service drives this with the real clock; `preview` drives it with a simulate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from dmer_tips.bank.model import Tip, TipBank
+from dmer_tips.schedule.pause import Pause
 from dmer_tips.schedule.planner import Due, Planner
 from dmer_tips.schedule.state import ServiceState
-from dmer_tips.timespec import clock_of
-
-FOREVER_YEAR = 9999  # a pause with no end is stored as this far-off date
-
-
-def pauses_forever(until: datetime) -> bool:
-    """A pause asked for with no end (stored as a far-off date)."""
-    return until.year >= FOREVER_YEAR
 
 
 @dataclass(frozen=True)
@@ -44,27 +37,10 @@ class Reminders:
         self.planner = Planner(bank, self.zone, self.state.rotation.seed)
         self.state.plan.adopt(bank, now)
 
-    def pause_end(self, now: datetime, duration: timedelta | None, until_s: int | None, morning: bool) -> datetime:
-        """When a pause asked for as a duration, a clock time, "until morning", or nothing (until resumed) ends."""
-        if duration is not None:
-            return now + duration
-        if morning:
-            quiet = self.bank.settings.quiet_hours
-            until_s = quiet.end_s if quiet is not None else 8 * 3600
-        if until_s is None:
-            return datetime(FOREVER_YEAR, 1, 1, tzinfo=timezone.utc)
-        local = now.astimezone(self.zone)
-        end = datetime.combine(local.date(), clock_of(until_s), tzinfo=self.zone)
-        return (
-            end
-            if end > local
-            else datetime.combine(local.date() + timedelta(days=1), clock_of(until_s), tzinfo=self.zone)
-        )
-
-    def paused_until(self, now: datetime) -> datetime | None:
-        """When the current pause ends, or None when not paused."""
-        until = self.state.paused_until
-        return until if until is not None and until > now else None
+    def pause(self, now: datetime) -> Pause | None:
+        """The pause in effect at `now`, or None."""
+        pause = self.state.pause
+        return pause if pause is not None and pause.active(now) else None
 
     def next_due(self, now: datetime) -> Due | None:
         """The earliest reminder to send; on a tie the one waiting longest goes first; while paused, after the pause."""
@@ -72,10 +48,11 @@ class Reminders:
         return min((due for due in upcoming.values() if due), key=lambda due: (due.at, due.slot), default=None)
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
-        paused = self.paused_until(now)
-        if paused is not None and pauses_forever(paused):
+        """Each category's next reminder; while paused, the first after the pause (none while paused until resumed)."""
+        pause = self.pause(now)
+        if pause is not None and pause.until is None:
             return dict.fromkeys((c.name for c in self.bank.categories), None)
-        return self.planner.next_per_category(self.state.plan, paused or now)
+        return self.planner.next_per_category(self.state.plan, pause.until if pause and pause.until else now)
 
     def take(self, due: Due) -> Tip:
         """Mark `due` as sent and return the tip to show for it."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
 
 from dmer_tips.bank.model import Category, Tip, TipBank
 
@@ -58,21 +57,6 @@ class Rotation:
 
     def _rng(self, name: str, rounds: int, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:{name}:{rounds}:{purpose}")
-
-    def to_json(self) -> dict[str, Any]:
-        return {name: {"remaining": b.remaining, "shown": b.shown, "rounds": b.rounds} for name, b in self.bags.items()}
-
-    @classmethod
-    def from_json(cls, seed: int, data: dict[str, Any]) -> Rotation:
-        bags = {
-            str(name): Bag(
-                [str(i) for i in raw.get("remaining", [])],
-                [str(i) for i in raw.get("shown", [])],
-                int(raw.get("rounds", 0)),
-            )
-            for name, raw in data.items()
-        }
-        return cls(seed, bags)
 
 
 def pick_tip(bank: TipBank, rotation: Rotation, category_name: str | None, rng: random.Random) -> Tip:

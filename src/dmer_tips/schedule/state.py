@@ -1,68 +1,169 @@
-"""The service's memory across restarts: rotation bags, schedule progress, pause; one JSON file in the state dir."""
+"""The service's memory across restarts: rotation bags, schedule progress and pause, in one JSON file.
+
+The file is ours, but a hand, a full disk, or an older or newer version can leave anything in it. Every
+value is checked as it is read; a file that does not hold what we wrote is set aside (`state.bad`) with
+a message, and the service starts fresh rather than not at all.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from dmer_tips.schedule.pause import Pause
 from dmer_tips.schedule.planner import PlanState
-from dmer_tips.schedule.rotation import Rotation
-from dmer_tips.storage import write_atomically
+from dmer_tips.schedule.rotation import Bag, Rotation
+from dmer_tips.storage import open_private, write_atomically
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+STATE_LIMIT = 4 * 1024 * 1024  # far above any real state; a bigger file is not ours
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class StateFormatError(ValueError):
+    """The state file does not hold what dmer-tips writes."""
 
 
 @dataclass
 class ServiceState:
     rotation: Rotation
     plan: PlanState = field(default_factory=PlanState)
-    paused_until: datetime | None = None
+    pause: Pause | None = None
 
     @classmethod
     def fresh(cls, seed: int | None = None) -> ServiceState:
         return cls(Rotation(seed if seed is not None else random.SystemRandom().randrange(2**32)))
 
     def to_json(self) -> dict[str, Any]:
+        plan = self.plan
         return {
             "version": STATE_VERSION,
             "seed": self.rotation.seed,
-            "bags": self.rotation.to_json(),
-            "plan": self.plan.to_json(),
-            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
+            "bags": {
+                name: {"remaining": bag.remaining, "shown": bag.shown, "rounds": bag.rounds}
+                for name, bag in self.rotation.bags.items()
+            },
+            "plan": {
+                "cursors": {name: at.isoformat() for name, at in plan.cursors.items()},
+                "last_sent": plan.last_sent.isoformat() if plan.last_sent else None,
+                "sent_day": plan.sent_day.isoformat() if plan.sent_day else None,
+                "sent_count": plan.sent_count,
+            },
+            "pause": self.pause.to_json() if self.pause else None,
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ServiceState:
-        paused = data.get("paused_until")
-        return cls(
-            Rotation.from_json(int(data["seed"]), data.get("bags", {})),
-            PlanState.from_json(data.get("plan", {})),
-            datetime.fromisoformat(paused) if paused else None,
+    def from_json(cls, data: object) -> ServiceState:
+        """Read what `to_json` wrote (or version 1's layout); StateFormatError for anything else."""
+        top = _dict(data, "the file")
+        seed = _int(top.get("seed"), "seed")
+        bags = {
+            name: Bag(
+                _strings(raw.get("remaining", []), "remaining"),
+                _strings(raw.get("shown", []), "shown"),
+                _int(raw.get("rounds", 0), "rounds"),
+            )
+            for name, raw in ((name, _dict(raw, "a bag")) for name, raw in _dict(top.get("bags", {}), "bags").items())
+        }
+        plan = _dict(top.get("plan", {}), "plan")
+        state = cls(
+            Rotation(seed, bags),
+            PlanState(
+                {name: _instant(at, "a cursor") for name, at in _dict(plan.get("cursors", {}), "cursors").items()},
+                _optional(plan.get("last_sent"), lambda v: _instant(v, "last_sent")),
+                _optional(plan.get("sent_day"), lambda v: _day(v, "sent_day")),
+                _int(plan.get("sent_count", 0), "sent_count"),
+            ),
+            _pause(top),
         )
+        return state
+
+
+def _pause(top: dict[str, Any]) -> Pause | None:
+    if "paused_until" in top:  # version 1: an instant, with the year 9999 standing for "until resumed"
+        until = _optional(top["paused_until"], lambda v: _instant(v, "paused_until"))
+        return None if until is None else Pause(None if until.year >= 9999 else until)
+    raw = top.get("pause")
+    if raw is None:
+        return None
+    return Pause(_optional(_dict(raw, "pause").get("until"), lambda v: _instant(v, "pause")))
+
+
+def _dict(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise StateFormatError(f"{what} is not a JSON object")
+    return value
+
+
+def _int(value: object, what: str) -> int:
+    if type(value) is not int or not 0 <= value < 2**63:
+        raise StateFormatError(f"{what} is not a whole number")
+    return value
+
+
+def _strings(value: object, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise StateFormatError(f"{what} is not a list of names")
+    return list(value)
+
+
+def _instant(value: object, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise StateFormatError(f"{what} is not a moment in time")
+    return moment
+
+
+def _day(value: object, what: str) -> date:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else _fail(what)
+    except ValueError:
+        return _fail(what)
+
+
+def _fail(what: str) -> date:
+    raise StateFormatError(f"{what} is not a date")
+
+
+def _optional(value: object, read: Any) -> Any:
+    return None if value is None else read(value)
 
 
 @dataclass(frozen=True)
 class StateFile:
     path: Path
 
-    def load(self) -> ServiceState:
-        """The saved state; a missing file starts fresh, an unreadable one is kept aside as `.bad` and logged."""
-        try:
-            return ServiceState.from_json(json.loads(self.path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
+    def load(self, tell: Callable[[str], None] = log.warning) -> ServiceState:
+        """The saved state; a missing file starts fresh, one we cannot use is set aside as `.bad` and `tell` says so.
+
+        Raises DmerTipsError only when the file cannot be opened safely (a planted link, another owner).
+        """
+        if not os.path.lexists(self.path):
             return ServiceState.fresh()
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        with os.fdopen(open_private(self.path, os.O_RDONLY), "rb") as handle:
+            data = handle.read(STATE_LIMIT + 1)
+        try:
+            if len(data) > STATE_LIMIT:
+                raise StateFormatError("the file is far too big")
+            return ServiceState.from_json(json.loads(data.decode("utf-8")))
+        except (ValueError, RecursionError) as error:
             aside = self.path.with_suffix(".bad")
-            log.warning(
-                "state file %s could not be read (%s); starting fresh, old copy kept as %s", self.path, error, aside
-            )
             self.path.replace(aside)
+            tell(
+                f"The saved progress in {self.path} could not be read ({error}); starting afresh"
+                f" (the old file is kept as {aside.name})."
+            )
             return ServiceState.fresh()
 
     def save(self, state: ServiceState) -> None:

@@ -1,171 +1,164 @@
-"""`dmer-tips run`: the long-running service, wiring the reminders to APScheduler, the clock and the desktop.
+"""The service's behaviour: what it does with each message, built from parts handed to it.
 
-Everything that touches the reminders runs on APScheduler's one thread (its debug executor runs jobs in
-place; signals, file events and control requests are queued to run between jobs), so no locks are
-needed and an idle service sleeps until the next job. Jobs: the next delivery (a one-off at the planned
-time) and a once-a-minute look at the clock and the file watcher; the clock look notices a suspend or a
-clock change that APScheduler's monotonic wait cannot see.
+Nothing here reads a clock, sleeps, opens a socket or starts a thread: the clock, the timers, the
+notifier, the state file and the way to end the loop are injected (`Parts`), so tests construct a
+`Service` with fakes and step a fake clock through whole days. `service.run` wires the real parts.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import signal
+import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
-from dmer_tips.bank.load import parse_tip_bank, read_tip_file
-from dmer_tips.companion import plan_session, refuse_if_paused
+from dmer_tips.companion import PlannedStep, plan_session, refuse_if_paused
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.notify import FallbackNotifier, Notification
-from dmer_tips.paths import AppPaths
+from dmer_tips.schedule.pause import PauseRequest
 from dmer_tips.schedule.reminders import Reminders
+from dmer_tips.schedule.rotation import pick_tip
 from dmer_tips.schedule.state import StateFile
-from dmer_tips.service.clock import ClockWatch, utc_now
-from dmer_tips.service.control import control_dir
-from dmer_tips.service.control_server import ControlServer
-from dmer_tips.service.instance import InstanceLock
-from dmer_tips.service.loop import QueueingScheduler
+from dmer_tips.service.messages import (
+    ClockJumped,
+    ControlRequest,
+    Deliver,
+    Message,
+    Reload,
+    SessionStep,
+    Stop,
+    TipFileTouched,
+)
+from dmer_tips.service.protocol import PauseReport, ReloadReport, SessionStarted, Status, TipReport
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
-from dmer_tips.service.watch import TipFileWatcher
-from dmer_tips.timespec import parse_clock, parse_duration
-from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due, describe_pause
+from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due
 
 log = logging.getLogger(__name__)
-CLOCK_LOOK = timedelta(minutes=1)
+SETTLE = timedelta(seconds=0.3)  # editors save in several steps; read the file once they are done
+SESSION_STEP_GRACE = timedelta(minutes=2)  # a companion step later than this (a suspend) is skipped
+DELIVER, RELOAD = "deliver", "reload"
 
 
-@dataclass(frozen=True)
-class ServiceConfig:
-    tips_file: Path
-    paths: AppPaths
+class Timers(Protocol):
+    """Wall-clock timers that post a message when they fire (APScheduler in the service, a fake in tests)."""
+
+    def at(self, key: str, when: datetime, message: Message) -> None: ...
+
+    def cancel(self, key: str) -> bool: ...
+
+    def pending(self) -> dict[str, datetime]: ...
+
+    def shift(self, delta: timedelta) -> None: ...
+
+
+@dataclass
+class Parts:
+    """What the service is built from."""
+
+    clock: Callable[[], datetime]
     zone: tzinfo
-    clock: Callable[[], datetime] = utc_now
+    timers: Timers
+    notifier: FallbackNotifier
+    state_file: StateFile
+    tips_file: Path
+    say: Callable[[str], None]  # a line for the person who started the service (its terminal, and the log)
+    end_loop: Callable[[], None]
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class _CompanionRun:
+    run: int
+    name: str
+    steps: list[PlannedStep]
+    sent: int = 0
 
 
 class Service:
-    def __init__(self, config: ServiceConfig, notifier: FallbackNotifier, out: TextIO) -> None:
-        self.config = config
-        self.notifier = notifier
-        self.out = out
-        self.state_file = StateFile(config.paths.state_file)
-        self.scheduler = QueueingScheduler(config.zone)
-        self.watch = ClockWatch(config.clock)
-        self.watcher = TipFileWatcher(config.tips_file, lambda: self.scheduler.between_jobs(self.reload))
-        self.control = ControlServer(Path(control_dir()), self._on_request)
-        self.lock = InstanceLock(config.paths.lock_file)
-        self.last_reload = ReloadResult.initial()
-        self._armed: Any = None
-        self._armed_count = 0
-        self._session: tuple[str, list[Any]] | None = None
-        self.reminders: Reminders
+    def __init__(self, parts: Parts, reminders: Reminders, loaded: ReloadResult) -> None:
+        self.parts = parts
+        self.reminders = reminders
+        self.last_reload = loaded
+        self._companion: _CompanionRun | None = None
+        self._runs = 0
 
-    def run(self) -> int:
-        """Send reminders until stopped; the tip file must be valid to start, and only one service may run."""
-        self.lock.acquire()
-        try:
-            return self._run_locked()
-        finally:
-            self.lock.release()
+    # --- start -----------------------------------------------------------------------------------
 
-    def _run_locked(self) -> int:
-        data = read_tip_file(self.config.tips_file)
-        bank = parse_tip_bank(data, str(self.config.tips_file))
-        self.last_reload = ReloadResult.loaded(bank, data, self.config.clock())
-        self.reminders = Reminders(bank, self.state_file.load(), self.config.zone, self.config.clock())
-        self._save()  # the schedule's starting point, so a crash before the first reminder loses nothing
-        self._say(f"dmer-tips is running with {len(bank.tips)} tips from {bank.path}.")
-        self._say(f"Reminders go to {self.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
-        paused = self.reminders.paused_until(self.config.clock())
-        if paused is not None:
-            self._say(
-                f"Reminders are paused {describe_pause(paused, self.config.zone)}; `dmer-tips resume` starts them again."
+    def start(self) -> None:
+        """Say what is happening, save the starting point, and plan the first reminder."""
+        now = self.parts.clock()
+        self.save()  # so a crash before the first reminder loses nothing
+        bank = self.reminders.bank
+        self.parts.say(f"dmer-tips is running with {len(bank.tips)} tips from {bank.path}.")
+        self.parts.say(f"Reminders go to {self.parts.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
+        pause = self.reminders.pause(now)
+        if pause is not None:
+            self.parts.say(
+                f"Reminders are paused {pause.describe(self.parts.zone, now)}; `dmer-tips resume` starts them again."
             )
-        self._install_signals()
-        self.control.start()
-        self.watcher.start()
-        self.scheduler.add_job(self._look_at_clock, IntervalTrigger(seconds=CLOCK_LOOK.total_seconds()), id="clock")
-        self._arm(announce=True)
-        try:
-            self.scheduler.start()
-        finally:
-            self.watcher.stop()
-            self.control.stop()
-            self._save()
-            self.notifier.close()
-            log.info("stopped")
-        return 0
+        due = self._arm()
+        upcoming = describe_due(due, self.parts.zone, now) if due else "nothing is scheduled."
+        self.parts.say(f"Next: {upcoming} Stop with Ctrl-C.")
 
-    def _install_signals(self) -> None:
-        signal.signal(signal.SIGTERM, self._on_stop_signal)
-        signal.signal(signal.SIGINT, self._on_stop_signal)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, lambda _s, _f: self.scheduler.between_jobs(self.reload))
+    # --- messages --------------------------------------------------------------------------------
 
-    def _on_stop_signal(self, signum: int, _frame: object) -> None:
-        log.info("stopping on signal %s", signal.Signals(signum).name)
-        self.scheduler.between_jobs(self.stop)
-
-    # --- jobs -------------------------------------------------------------------------------------
+    def handle(self, message: Message) -> None:
+        match message:
+            case Deliver():
+                self._deliver()
+            case ClockJumped(delta):
+                self._clock_jumped(delta)
+            case TipFileTouched():
+                self.parts.timers.at(RELOAD, self.parts.clock() + SETTLE, Reload())
+            case Reload():
+                self.reload()
+            case SessionStep(run, index):
+                self._session_step(run, index)
+            case Stop(reason):
+                log.info("stopping: %s", reason)
+                self.parts.end_loop()
+            case ControlRequest():
+                self._answer(message)
 
     def _deliver(self) -> None:
-        self._armed = None  # APScheduler removes a finished one-off job itself
-        now = self.config.clock()
+        now = self.parts.clock()
         due = self.reminders.next_due(now)
         if due is not None and due.at <= now + timedelta(seconds=1):
             tip = self.reminders.take(due)
-            self._save()
+            self.save()
             log.info("sending %s/%s", tip.category, tip.id)
-            self.notifier.send(Notification(tip.title, tip.text))
+            self.parts.notifier.send(Notification(tip.title, tip.text))
         self._arm()
 
-    def _look_at_clock(self) -> None:
-        self.watcher.ensure_alive()
-        jumped = self.watch.jump()
-        if jumped < timedelta(0):
-            log.info("the clock was set back by %s; re-anchoring the schedules", -jumped)
-            self.reminders.clock_stepped(jumped)
-        elif jumped > timedelta(0):
-            log.info("the clock moved %s further than the time that passed (a suspend?)", jumped)
-        if jumped:
-            self._arm()
+    def _clock_jumped(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            log.info("the clock was set back by %s; re-anchoring the schedules", -delta)
+            self.reminders.clock_stepped(delta)
+            self.parts.timers.shift(delta)
+        else:
+            log.info("the clock moved %s further than the time that passed (a suspend?)", delta)
+        self._arm()
 
-    def _arm(self, announce: bool = False) -> None:
-        """Schedule the delivery job for the next due reminder, replacing any earlier plan."""
-        if self._armed is not None:
-            with contextlib.suppress(JobLookupError):
-                self._armed.remove()
-        due = self.reminders.next_due(self.config.clock())
-        self._armed = None
-        if due is not None:
-            self._armed_count += 1
-            self._armed = self.scheduler.add_job(
-                self._deliver, DateTrigger(run_date=due.at), id=f"deliver-{self._armed_count}"
-            )
-        if announce:
-            self._say(
-                "Next: "
-                + (describe_due(due, self.config.zone, self.config.clock()) if due else "nothing is scheduled.")
-                + " Stop with Ctrl-C."
-            )
+    def _arm(self) -> Any:
+        """Plan the delivery timer for the next due reminder, replacing any earlier plan; returns that Due."""
+        due = self.reminders.next_due(self.parts.clock())
+        if due is None:
+            self.parts.timers.cancel(DELIVER)
+        else:
+            self.parts.timers.at(DELIVER, due.at, Deliver())
+        return due
 
-    # --- actions (always on the scheduler thread) -------------------------------------------------
+    # --- actions ---------------------------------------------------------------------------------
 
     def reload(self) -> ReloadResult:
         """Re-read the tip file: a valid edit takes over; a broken one keeps the last good bank and says so once."""
-        now = self.config.clock()
+        now = self.parts.clock()
         try:
-            change = read_bank_if_changed(self.config.tips_file, self.last_reload)
+            change = read_bank_if_changed(self.parts.tips_file, self.last_reload)
         except TipBankError as error:
             self._reload_failed(self.last_reload.failed(error, now))
             return self.last_reload
@@ -175,7 +168,7 @@ class Service:
         bank, data = change
         self.reminders.replace_bank(bank, now)
         self.last_reload = ReloadResult.loaded(bank, data, now)
-        log.info("reloaded %s: %d tips", self.config.tips_file, len(bank.tips))
+        log.info("reloaded %s: %d tips", self.parts.tips_file, len(bank.tips))
         self._arm()
         return self.last_reload
 
@@ -184,129 +177,163 @@ class Service:
         self.last_reload = result
         log.warning("the tip file has problems; keeping the last good tips:\n%s", "\n".join(map(str, result.problems)))
         if first_time:
-            self.notifier.send(result.notification())
+            self.parts.notifier.send(result.notification())
 
-    def pause(self, request: dict[str, Any]) -> str:
-        """Pause for `for` (a duration), until `until` ("HH:MM"), until `morning`, or until resumed."""
-        duration = parse_duration(request["for"]) if request.get("for") else None
-        until_s = parse_clock(request["until"]) if request.get("until") else None
-        until = self.reminders.pause_end(self.config.clock(), duration, until_s, bool(request.get("morning")))
-        self.reminders.state.paused_until = until
-        self._save()
+    def pause(self, request: PauseRequest) -> PauseReport:
+        now = self.parts.clock()
+        pause = request.pause_from(now, self.parts.zone, self.reminders.bank.settings.quiet_hours)
+        self.reminders.state.pause = pause
         self._arm()
-        log.info("paused %s", describe_pause(until, self.config.zone))
-        return describe_pause(until, self.config.zone)
-
-    def resume(self) -> None:
-        self.reminders.state.paused_until = None
-        self._save()
-        self._arm()
-
-    def start_session(self, name: str | None, respect_pause: bool) -> dict[str, Any]:
-        """Schedule a session's steps from now; a session already running is replaced, never doubled."""
-        session = self.reminders.bank.session(name)
-        now = self.config.clock()
-        if respect_pause:
-            refuse_if_paused(self.reminders.paused_until(now), now, self.config.zone)
-        replaced = self.stop_session() > 0
-        self._armed_count += 1
-        jobs = [
-            self.scheduler.add_job(
-                self.notifier.send,
-                DateTrigger(run_date=step.at),
-                args=[step.notification],
-                id=f"session-{self._armed_count}-{i}",
+        text = pause.describe(self.parts.zone, now)
+        log.info("paused %s", text)
+        problem = self.save()
+        if problem is not None:
+            raise DmerTipsError(
+                f"reminders are paused {text}, but the pause could not be saved ({problem})"
+                " — it ends if the service restarts; free some space or check the state folder"
             )
-            for i, step in enumerate(plan_session(session, now))
-        ]
-        self._session = (session.name, jobs)
-        log.info(
-            "session %s started (%d steps)%s",
-            session.name,
-            len(jobs),
-            ", replacing the one running" if replaced else "",
-        )
-        return {"name": session.name, "steps": len(jobs), "replaced": replaced}
+        return {"until": pause.until.isoformat() if pause.until else None, "text": text}
+
+    def resume(self) -> bool:
+        """End a pause; False when nothing was paused."""
+        was_paused = self.reminders.pause(self.parts.clock()) is not None
+        self.reminders.state.pause = None
+        self._arm()
+        problem = self.save()
+        if problem is not None and was_paused:
+            raise DmerTipsError(
+                f"reminders are back on, but that could not be saved ({problem}) — after a restart the old pause returns"
+            )
+        return was_paused
+
+    def send_tip_now(self, category: str | None) -> TipReport:
+        tip = pick_tip(self.reminders.bank, self.reminders.state.rotation, category, self.parts.rng)
+        self.save()
+        self.parts.notifier.send(Notification(tip.title, tip.text))
+        return {
+            "category": tip.category,
+            "id": tip.id,
+            "title": tip.title,
+            "text": tip.text,
+            "shown_on": self.parts.notifier.place,
+        }
+
+    def start_session(self, name: str | None, respect_pause: bool) -> SessionStarted:
+        """Plan a companion session's steps from now; one already running is replaced, never doubled."""
+        session = self.reminders.bank.session(name)
+        now = self.parts.clock()
+        if respect_pause:
+            refuse_if_paused(self.reminders.state.pause, now, self.parts.zone)
+        replaced = self.stop_session() > 0
+        self._runs += 1
+        steps = plan_session(session, now)
+        self._companion = _CompanionRun(self._runs, session.name, steps)
+        for index, step in enumerate(steps):
+            self.parts.timers.at(_step_key(self._runs, index), step.at, SessionStep(self._runs, index))
+        log.info("session %s started (%d steps)%s", session.name, len(steps), ", replacing one" if replaced else "")
+        return {"name": session.name, "steps": len(steps), "replaced": replaced}
 
     def stop_session(self) -> int:
         """Cancel the steps still to come; returns how many there were."""
-        cancelled = 0
-        for job in self._session[1] if self._session else []:
-            try:
-                job.remove()
-                cancelled += 1
-            except JobLookupError:
-                pass  # already sent
-        self._session = None
-        return cancelled
+        run, self._companion = self._companion, None
+        if run is None:
+            return 0
+        return sum(self.parts.timers.cancel(_step_key(run.run, index)) for index in range(len(run.steps)))
 
-    def _session_status(self) -> dict[str, Any] | None:
-        if self._session is None:
-            return None
-        name, jobs = self._session
-        pending = sum(1 for job in jobs if self.scheduler.get_job(job.id) is not None)
-        return {"name": name, "steps_left": pending} if pending else None
+    def _session_step(self, run: int, index: int) -> None:
+        companion = self._companion
+        if companion is None or companion.run != run:
+            return  # a step of a session that was stopped or replaced
+        step = companion.steps[index]
+        late = self.parts.clock() - step.at
+        if late > SESSION_STEP_GRACE:
+            log.info("skipping companion step %d, %s late (the computer was asleep?)", index + 1, late)
+        else:
+            self.parts.notifier.send(step.notification)
+        companion.sent = index + 1
+        if companion.sent == len(companion.steps):
+            self._companion = None
 
-    def send_tip_now(self, category: str | None) -> dict[str, str]:
-        import random
-
-        from dmer_tips.schedule.rotation import pick_tip
-
-        tip = pick_tip(self.reminders.bank, self.reminders.state.rotation, category, random.Random())
-        self._save()
-        self.notifier.send(Notification(tip.title, tip.text))
-        return {"category": tip.category, "id": tip.id, "title": tip.title, "text": tip.text}
-
-    def status(self) -> dict[str, Any]:
-        now = self.config.clock()
-        paused = self.reminders.paused_until(now)
-        plan = self.reminders.state.plan
-        upcoming = self.reminders.upcoming(now)
+    def status(self) -> Status:
+        now = self.parts.clock()
+        zone = self.parts.zone
+        pause = self.reminders.pause(now)
+        companion = self._companion
         return {
             "running": True,
             "pid": os.getpid(),
-            "tips_file": str(self.config.tips_file),
+            "tips_file": str(self.parts.tips_file),
             "tips": len(self.reminders.bank.tips),
-            "reload": self.last_reload.to_json(),
-            "paused_until": paused.isoformat() if paused else None,
-            "paused": describe_pause(paused, self.config.zone) if paused else None,
-            "sent_today": plan.sent_on(now.astimezone(self.config.zone).date()),
+            "reload": self.last_reload.report(),
+            "pause": {"until": pause.until.isoformat() if pause.until else None, "text": pause.describe(zone, now)}
+            if pause
+            else None,
+            "sent_today": self.reminders.state.plan.sent_on(now.astimezone(zone).date()),
             "next": {
-                name: due.at.astimezone(self.config.zone).isoformat() if due else None for name, due in upcoming.items()
+                name: due.at.astimezone(zone).isoformat() if due else None
+                for name, due in self.reminders.upcoming(now).items()
             },
-            "notifications_to": self.notifier.place,
-            "session": self._session_status(),
+            "notifications_to": self.parts.notifier.place,
+            "session": {"name": companion.name, "steps_left": len(companion.steps) - companion.sent}
+            if companion
+            else None,
         }
 
-    def stop(self) -> None:
-        if self.scheduler.state != STATE_STOPPED:
-            self.scheduler.shutdown(wait=False)
+    # --- the control channel ---------------------------------------------------------------------
 
-    # --- plumbing ---------------------------------------------------------------------------------
-
-    def _on_request(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Runs on the control thread: hand the work to the scheduler thread and wait for its answer."""
-        command = request.get("command")
-        actions: dict[str, Callable[[], Any]] = {
-            "status": self.status,
-            "reload": lambda: self.reload().to_json(),
-            "pause": lambda: self.pause(request),
-            "resume": self.resume,
-            "tip": lambda: self.send_tip_now(request.get("category")),
-            "stop": self.stop,
-            "session": lambda: self.start_session(request.get("name"), bool(request.get("respect_pause"))),
-            "session_stop": self.stop_session,
-        }
-        if command not in actions:
-            raise DmerTipsError(f"unknown command {command!r}")
-        return {"ok": True, "result": self.scheduler.call(actions[command])}
-
-    def _save(self) -> None:
+    def _answer(self, request: ControlRequest) -> None:
+        if not request.still_wanted():
+            log.warning("ignored a %r request that came after its sender had given up", request.command)
+            return
         try:
-            self.state_file.save(self.reminders.state)
-        except Exception:  # a full disk must not stop the reminders; the next save tries again
-            log.exception("could not save the state")
+            result = self._run_command(request.command, request.arguments)
+        except DmerTipsError as error:
+            request.reply({"ok": False, "error": str(error)})
+        except Exception:
+            log.exception("the %r request failed", request.command)
+            request.reply({"ok": False, "error": "the service could not do that — see its log (`dmer-tips where`)"})
+        else:
+            request.reply({"ok": True, "result": result})
 
-    def _say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
-        log.info(line)
+    def _run_command(self, command: str, arguments: dict[str, Any]) -> object:
+        if command == "status":
+            return self.status()
+        if command == "reload":
+            report: ReloadReport = self.reload().report()
+            return report
+        if command == "pause":
+            return self.pause(PauseRequest.from_json(arguments.get("pause")))
+        if command == "resume":
+            return {"was_paused": self.resume()}
+        if command == "tip":
+            return self.send_tip_now(_optional_text(arguments, "category"))
+        if command == "session":
+            return self.start_session(_optional_text(arguments, "name"), arguments.get("respect_pause") is True)
+        if command == "session_stop":
+            return {"cancelled": self.stop_session()}
+        if command == "stop":
+            self.parts.end_loop()
+            return None
+        raise DmerTipsError(f"the service does not know the command {command!r} — is the CLI newer than the service?")
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def save(self) -> str | None:
+        """Save the state; returns what went wrong, or None. A full disk never stops the reminders."""
+        try:
+            self.parts.state_file.save(self.reminders.state)
+        except DmerTipsError as error:
+            log.error("could not save the state: %s", error)
+            return str(error)
+        return None
+
+
+def _step_key(run: int, index: int) -> str:
+    return f"session-{run}-{index}"
+
+
+def _optional_text(arguments: dict[str, Any], name: str) -> str | None:
+    value = arguments.get(name)
+    if value is not None and not isinstance(value, str):
+        raise DmerTipsError(f"the {name} must be text")
+    return value

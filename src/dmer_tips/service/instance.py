@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO
 
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.storage import private_dir
+from dmer_tips.storage import open_private
 
 
 class AlreadyRunning(DmerTipsError):
@@ -26,8 +26,7 @@ class InstanceLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        private_dir(self.path.parent)
-        handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held open while running
+        handle = open(open_private(self.path), "r+", encoding="ascii")  # noqa: SIM115 - held open while running
         try:
             _lock(handle)
         except OSError:

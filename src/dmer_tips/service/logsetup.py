@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.storage import private_dir
+from dmer_tips.storage import open_private
 
 LOG_NAME = "dmer-tips.log"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -24,12 +26,19 @@ def configure_logging(log_dir: Path, verbose: bool) -> Path | None:
         stderr.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(stderr)
     try:
-        path = private_dir(log_dir) / LOG_NAME
-        handler = RotatingFileHandler(path, maxBytes=512_000, backupCount=3, encoding="utf-8")
+        handler = _PrivateLog(log_dir / LOG_NAME, maxBytes=512_000, backupCount=3, encoding="utf-8")
     except (DmerTipsError, OSError) as error:
         print(f"Warning: cannot write the log in {log_dir} ({error}); logging to stderr only.", file=sys.stderr)
         root.addHandler(logging.StreamHandler(sys.stderr))
         return None
     handler.setFormatter(logging.Formatter(_FORMAT))
     root.addHandler(handler)
-    return path
+    return Path(handler.baseFilename)
+
+
+class _PrivateLog(RotatingFileHandler):
+    """A rotating log opened like every file of ours: 0600, never through a planted link."""
+
+    def _open(self) -> TextIOWrapper:
+        fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        return open(fd, "a", encoding=self.encoding)

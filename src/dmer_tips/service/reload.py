@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from dmer_tips.bank.load import parse_tip_bank
+from dmer_tips.bank.load import TipFileUnreadable, parse_tip_bank, read_tip_file
 from dmer_tips.bank.model import TipBank
 from dmer_tips.errors import Problem, TipBankError
 from dmer_tips.notify import Notification
+from dmer_tips.service.protocol import ReloadReport
 
 NOTIFICATION_LIMIT = 200
 
@@ -49,7 +49,7 @@ class ReloadResult:
             body = f"{Path(first.path).name} line {first.line}: {first.what}{more}."
         return Notification("Your tips file needs a look", body)
 
-    def to_json(self) -> dict[str, Any]:
+    def report(self) -> ReloadReport:
         return {
             "ok": self.ok,
             "at": self.at.isoformat() if self.at else None,
@@ -64,16 +64,9 @@ def read_bank_if_changed(path: Path, last: ReloadResult) -> tuple[TipBank, bytes
     Raises TipBankError when the file is broken or gone, so the caller keeps the last good bank.
     """
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        what = (
-            "the file is missing"
-            if isinstance(error, FileNotFoundError)
-            else f"the file cannot be read ({error.strerror})"
-        )
-        raise TipBankError(
-            [Problem(str(path), 1, 1, what, "restore it or save it again; the last good tips keep running")]
-        ) from None
+        data = read_tip_file(path)
+    except TipFileUnreadable as error:
+        raise TipBankError([error.problem]) from None
     if last.ok and data == last.good_bytes:
         return None
     return parse_tip_bank(data, str(path)), data

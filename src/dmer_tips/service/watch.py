@@ -1,31 +1,27 @@
 """Noticing that the tip file was saved, however the editor saves it, without polling while idle.
 
 Editors save in place, truncate then write, write a temp file and rename it over the original, or delete
-and recreate. So we watch the file's folder (kernel file events through watchdog), react to any event
-that names the file, and report a change only after a quiet period, so a half-written file is never used.
+and recreate. So we watch the file's folder (kernel file events through watchdog) and report every event
+that names the file; the service waits for the saving to settle before it reads, so a half-written file
+is never used.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
-QUIET_PERIOD_S = 0.3
 
 
 class TipFileWatcher:
-    """Calls `on_change()` once a burst of saves to `path` has settled. Never raises from its threads."""
+    """Calls `on_touch()` (from watchdog's thread) for every save event of `path`. Never raises from its threads."""
 
-    def __init__(self, path: Path, on_change: Callable[[], None], quiet_period_s: float = QUIET_PERIOD_S) -> None:
+    def __init__(self, path: Path, on_touch: Callable[[], None]) -> None:
         self.path = path.resolve()
-        self.on_change = on_change
-        self.quiet_period_s = quiet_period_s
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
+        self.on_touch = on_touch
         self._observer: Any = None
 
     def start(self) -> None:
@@ -66,10 +62,10 @@ class TipFileWatcher:
             self._observer = observer
             log.info("watching %s for changes (%s)", self.path, how)
             return
-        log.error("cannot watch %s for changes; will try again in a minute", self.path.parent)
+        log.error("cannot watch %s for changes; will try again later", self.path.parent)
 
     def ensure_alive(self) -> None:
-        """Restart the watch if its thread died or never started (called once a minute)."""
+        """Restart the watch if its thread died or never started (the service calls this whenever it wakes)."""
         if self._observer is None or not self._observer.is_alive():
             if self._observer is not None:
                 log.warning("the file watcher stopped; restarting it")
@@ -78,25 +74,11 @@ class TipFileWatcher:
 
     def _saw(self, event: Any) -> None:
         names = {Path(str(p)).name for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")) if p}
-        if self.path.name not in names:
-            return
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.quiet_period_s, self._settled)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _settled(self) -> None:
-        try:
-            self.on_change()
-        except Exception:
-            log.exception("error while reloading after a change")
+        if self.path.name in names:
+            self.on_touch()
 
     def stop(self) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=2)
+            self._observer = None

@@ -1,0 +1,63 @@
+"""What travels over the control channel, as types both ends agree on (one JSON line each way)."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class Endpoint(TypedDict):
+    """`control.json`: where the service listens (a socket path, or [host, port]) and its key."""
+
+    address: str | list[Any]
+    key: str
+    pid: int
+
+
+class Reply(TypedDict, total=False):
+    ok: bool
+    result: Any
+    error: str
+
+
+class ReloadReport(TypedDict):
+    ok: bool
+    at: str | None
+    tips: int
+    problems: list[str]
+
+
+class PauseReport(TypedDict):
+    until: str | None
+    text: str
+
+
+class SessionReport(TypedDict):
+    name: str
+    steps_left: int
+
+
+class Status(TypedDict):
+    running: bool
+    pid: int
+    tips_file: str
+    tips: int
+    reload: ReloadReport
+    pause: PauseReport | None
+    sent_today: int
+    next: dict[str, str | None]
+    notifications_to: str
+    session: SessionReport | None
+
+
+class TipReport(TypedDict):
+    category: str
+    id: str
+    title: str
+    text: str
+    shown_on: str
+
+
+class SessionStarted(TypedDict):
+    name: str
+    steps: int
+    replaced: bool

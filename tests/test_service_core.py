@@ -1,0 +1,232 @@
+"""The service in-process: built from fakes, driven by messages, with a clock the test moves through days."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from dmer_tips.service.messages import ClockJumped, ControlRequest, Reload, Stop, TipFileTouched
+from dmer_tips.service.protocol import Reply
+
+from .fakes import Harness, build_service
+
+START = datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)  # a Monday, 08:00 in Berlin
+
+AT_BANK = """\
+settings:
+  quiet_hours: "22:00-07:00"
+  min_gap: 1m
+  daily_max: 2
+sources:
+  art: "An article"
+categories:
+  water:
+    title: Water
+    schedule:
+      at: ["09:00", "12:00", "15:00"]
+    tips:
+      - {id: one, text: "A sip of water.", source: art}
+      - {id: two, text: "A glass nearby.", source: art}
+sessions:
+  feed:
+    steps:
+      - {after: 0s, title: "Breathe", text: "In for four, out for six.", source: art}
+      - {after: 1m, title: "Look", text: "Name five things you can see.", source: art}
+      - {after: 2m, title: "Drink", text: "A glass of water now.", source: art}
+"""
+
+EVERY_BANK = """\
+settings:
+  quiet_hours: none
+  min_gap: 1m
+  daily_max: 1000
+sources:
+  art: "An article"
+categories:
+  often:
+    title: Often
+    schedule:
+      every: 20m
+    tips:
+      - {id: a, text: "Tip a.", source: art}
+"""
+
+
+def ask(harness: Harness, command: str, wanted: bool = True, **arguments: Any) -> Reply:
+    """Send a control request as the control server would, and return the reply it got."""
+    replies: list[Reply] = []
+    harness.send(ControlRequest(command, arguments, replies.append, lambda: wanted))
+    return replies[0] if replies else {}
+
+
+def test_clock_times_arrive_at_their_times_within_the_daily_maximum(tmp_path: Path) -> None:
+    """09:00 and 12:00 are sent each day; 15:00 is not, because the daily maximum is 2."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    sent_at: list[datetime] = []
+    for _ in range(3 * 24 * 4):
+        before = len(harness.desktop.shown)
+        harness.advance(timedelta(minutes=15))
+        if len(harness.desktop.shown) > before:
+            sent_at.append(harness.now)
+    local = [f"{t.astimezone(harness.service.parts.zone):%a %H:%M}" for t in sent_at]
+    assert local == ["Mon 09:00", "Mon 12:00", "Tue 09:00", "Tue 12:00", "Wed 09:00", "Wed 12:00"]
+
+
+def test_clock_set_back_re_anchors_an_interval_schedule_at_once(tmp_path: Path) -> None:
+    """Setting the clock back an hour does not silence an every-20m schedule for that hour."""
+    harness = build_service(tmp_path, EVERY_BANK, START)
+    harness.advance(timedelta(minutes=41))
+    assert len(harness.desktop.shown) == 2
+    harness.now -= timedelta(hours=1)
+    harness.send(ClockJumped(-timedelta(hours=1)))
+    harness.advance(timedelta(minutes=21))
+    assert len(harness.desktop.shown) == 3
+
+
+def test_a_suspend_through_a_reminder_sends_it_once_then_carries_on(tmp_path: Path) -> None:
+    """Waking an hour after a due reminder sends it (within grace) once, and the next day's go on as planned."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.now += timedelta(hours=1, minutes=30)  # asleep from 08:00 to 09:30: the 09:00 timer is overdue
+    harness.send(ClockJumped(timedelta(hours=1, minutes=30)))
+    harness.advance(timedelta(0))
+    assert len(harness.desktop.shown) == 1
+    harness.advance(timedelta(days=1))
+    assert len(harness.desktop.shown) == 3
+
+
+def test_a_suspend_past_the_grace_skips_the_reminder(tmp_path: Path) -> None:
+    """Waking three hours after 09:00 (grace 1h) skips it rather than sending it late; 12:00 still comes."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.now += timedelta(hours=3, minutes=30)
+    harness.send(ClockJumped(timedelta(hours=3, minutes=30)))
+    harness.advance(timedelta(minutes=1))
+    assert harness.desktop.shown == []
+    harness.advance(timedelta(hours=1))
+    assert len(harness.desktop.shown) == 1
+
+
+def test_pause_and_resume_through_control_requests(tmp_path: Path) -> None:
+    """A pause holds the reminders and shows in status; resume says whether anything was paused."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    reply = ask(harness, "pause", pause={"for_s": 6 * 3600})
+    assert reply == {"ok": True, "result": {"until": "2026-03-02T13:00:00+00:00", "text": "until 14:00"}}
+    harness.advance(timedelta(hours=5))
+    assert harness.desktop.shown == []
+    assert ask(harness, "status")["result"]["pause"]["text"] == "until 14:00"
+    assert ask(harness, "resume")["result"] == {"was_paused": True}
+    assert ask(harness, "resume")["result"] == {"was_paused": False}
+
+
+def test_a_pause_that_cannot_be_saved_says_so(tmp_path: Path) -> None:
+    """When the state cannot be written, `pause` holds the reminders for now but reports the failure."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    state_dir = tmp_path / "state"
+    for child in state_dir.iterdir():
+        child.unlink()
+    state_dir.rmdir()
+    state_dir.write_text("not a folder")
+    reply = ask(harness, "pause", pause={"for_s": 3600})
+    assert reply["ok"] is False
+    assert reply["error"].startswith("reminders are paused until 09:00, but the pause could not be saved (")
+    assert "it ends if the service restarts" in reply["error"]
+
+
+def test_a_request_whose_sender_gave_up_is_not_acted_on(tmp_path: Path) -> None:
+    """A pause that arrives after the CLI stopped waiting is dropped, unanswered and without effect."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    assert ask(harness, "pause", wanted=False, pause={"for_s": 3600}) == {}
+    assert ask(harness, "status")["result"]["pause"] is None
+
+
+def test_bad_requests_get_plain_answers_without_internals(tmp_path: Path) -> None:
+    """Unknown commands, malformed or absurd arguments: a sentence for the user, never a Python message."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    assert "does not know the command 'dance'" in ask(harness, "dance")["error"]
+    assert ask(harness, "pause", pause={"for_s": 10**30})["error"].startswith(
+        "1000000000000000000000000000000s is longer"
+    )
+    assert ask(harness, "pause", pause="soon")["error"] == "the pause request is malformed"
+    assert ask(harness, "tip", category=5)["error"] == "the category must be text"
+    harness.service.reminders = None  # type: ignore[assignment]  # any bug inside a command
+    reply = ask(harness, "status")
+    assert reply == {"ok": False, "error": "the service could not do that — see its log (`dmer-tips where`)"}
+
+
+def test_companion_steps_arrive_in_order_and_stop_cancels_the_rest(tmp_path: Path) -> None:
+    """A session's steps come at their times; `session_stop` cancels what is left; a new one replaces it."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    assert ask(harness, "session")["result"] == {"name": "feed", "steps": 3, "replaced": False}
+    harness.advance(timedelta(seconds=61))
+    assert harness.titles == ["Breathe", "Look"]
+    assert ask(harness, "status")["result"]["session"] == {"name": "feed", "steps_left": 1}
+    assert ask(harness, "session_stop")["result"] == {"cancelled": 1}
+    harness.advance(timedelta(minutes=5))
+    assert harness.titles == ["Breathe", "Look"]
+    ask(harness, "session")
+    assert ask(harness, "session")["result"]["replaced"] is True
+    harness.advance(timedelta(minutes=3))
+    assert harness.titles == ["Breathe", "Look", "Breathe", "Look", "Drink"]
+
+
+def test_companion_steps_missed_in_a_suspend_are_skipped_not_burst(tmp_path: Path) -> None:
+    """Asleep through a session: on waking, the overdue steps are dropped instead of arriving all at once."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    ask(harness, "session")
+    harness.now += timedelta(minutes=30)
+    harness.send(ClockJumped(timedelta(minutes=30)))
+    harness.advance(timedelta(0))
+    assert harness.titles == []
+    assert ask(harness, "status")["result"]["session"] is None
+
+
+def test_a_burst_of_saves_is_read_once_after_it_settles(tmp_path: Path) -> None:
+    """Ten save events in quick succession lead to one reload, a moment after the last."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    tips = harness.service.parts.tips_file
+    for _ in range(10):
+        harness.send(TipFileTouched())
+        harness.advance(timedelta(milliseconds=100))
+    tips.write_text(tips.read_text().replace("A sip of water.", "A sip of water, slowly."))
+    before = ask(harness, "status")["result"]["reload"]["at"]
+    harness.advance(timedelta(milliseconds=400))
+    after = ask(harness, "status")["result"]["reload"]
+    assert after["at"] != before and after["ok"] is True
+    assert harness.timers.pending().keys() == {"deliver"}
+
+
+def test_a_broken_save_keeps_the_last_good_tips_and_says_so_once(tmp_path: Path) -> None:
+    """A save with a mistake: one notification naming the line, the old tips go on, a fix is picked up."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    tips = harness.service.parts.tips_file
+    good = tips.read_text()
+    tips.write_text(good.replace('"12:00"', "12:00"))
+    harness.send(Reload())
+    harness.send(Reload())
+    assert harness.titles == ["Your tips file needs a look"]
+    assert "tips.yaml line 11" in harness.desktop.shown[0].body
+    harness.advance(timedelta(hours=1, minutes=1))
+    assert harness.titles[-1] == "Water"
+    tips.write_text(good)
+    harness.send(Reload())
+    assert ask(harness, "status")["result"]["reload"]["ok"] is True
+
+
+def test_stop_ends_the_loop(tmp_path: Path) -> None:
+    """A Stop message (a signal) and the `stop` command both end the loop."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.send(Stop("SIGTERM"))
+    assert harness.stopped
+    again = build_service(tmp_path / "again", AT_BANK, START)
+    assert ask(again, "stop") == {"ok": True, "result": None}
+    assert again.stopped
+
+
+def test_start_says_where_reminders_go_and_what_is_next(tmp_path: Path) -> None:
+    """The first lines a user sees name the tip count, the desktop, the disclaimer and the next reminder."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    assert harness.said[0].startswith("dmer-tips is running with 2 tips from ")
+    assert harness.said[1].startswith(
+        "Reminders go to the test desktop. dmer-tips offers gentle reminders, not medical"
+    )
+    assert harness.said[2] == "Next: water at Mon 09:00 (in 1h). Stop with Ctrl-C."
