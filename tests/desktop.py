@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -69,7 +70,15 @@ class Desktop:
         text = self.monitor_log.read_text(errors="replace")
         return [block for block in text.split("method call ")[1:] if "member=Notify" in block.splitlines()[0]]
 
-    def wait_for_calls(self, count: int, timeout_s: float = 20.0) -> list[str]:
+    def shown(self) -> list[tuple[str, str]]:
+        """(title, body) of every `Notify` call so far, oldest first."""
+        found = []
+        for call in self.notify_calls():
+            strings = re.findall(r'^\s+string "(.*)"$', call, re.MULTILINE)
+            found.append((strings[2], strings[3]))
+        return found
+
+    def wait_for_calls(self, count: int, timeout_s: float = 30.0) -> list[str]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             calls = self.notify_calls()
@@ -92,7 +101,7 @@ def _read_line_from(fd: int, timeout_s: float = 10.0) -> str:
 
 
 def _start(stack: ExitStack, command: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, **kwargs)  # type: ignore[call-overload]
+    process: subprocess.Popen[bytes] = subprocess.Popen(command, **kwargs)  # type: ignore[call-overload]
 
     def end() -> None:
         if process.poll() is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -51,18 +52,22 @@ class FakeTimers:
 
 
 class RecordingNotifier(Notifier):
-    """The desktop, as a list of what it was asked to show; `down` makes it refuse like a missing server."""
+    """The desktop, as a list of what it was asked to show (and when, by `clock`); `down` makes it refuse."""
 
     name = "the test desktop"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.shown: list[Notification] = []
+        self.times: list[datetime] = []
         self.down = False
+        self._clock = clock
 
     def send(self, notification: Notification) -> None:
         if self.down:
             raise NotifyError("the test desktop is down")
         self.shown.append(notification)
+        if self._clock is not None:
+            self.times.append(self._clock())
 
 
 @dataclass
@@ -106,9 +111,9 @@ def build_service(
     data = tips.read_bytes()
     bank = parse_tip_bank(data, str(tips))
     timers = FakeTimers()
-    desktop = RecordingNotifier()
-    notifier = FallbackNotifier(desktop, RecordingNotifier())
     holder: list[Harness] = []
+    desktop = RecordingNotifier(clock=lambda: holder[0].now)
+    notifier = FallbackNotifier(desktop, RecordingNotifier())
     state_file = StateFile(tmp_path / "state" / "state.json")
     parts = Parts(
         clock=lambda: holder[0].now,

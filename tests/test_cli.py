@@ -16,7 +16,7 @@ from dmer_tips.paths import schema_path
 
 from .conftest import MINIMAL_BANK
 
-COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr, arg-type]
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -135,7 +135,7 @@ def test_unknown_category_suggests_the_closest(capsys: pytest.CaptureFixture[str
 def test_tips_file_resolution_order(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    write_tips: Callable[[str], Path],
+    write_tips: Callable[..., Path],
     private_home: Path,
 ) -> None:
     """--tips beats $DMER_TIPS_FILE, which beats the user's copy, which beats the bundled default."""

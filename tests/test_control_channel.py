@@ -98,8 +98,8 @@ def served(request: pytest.FixtureRequest, private_home: Path) -> Iterator[Serve
 
 def test_a_request_reaches_the_handler_with_its_arguments_but_without_the_key(served: Served) -> None:
     """The handler sees the command and its arguments; the key stays in the channel."""
-    reply = request(served.endpoint, "pause", **{"for": "2h", "note": "ünïcode ✓"})
-    assert reply == {"ok": True, "result": {"command": "pause", "for": "2h", "note": "ünïcode ✓"}}
+    reply = request(served.endpoint, "pause", length="2h", note="ünïcode ✓")
+    assert reply == {"ok": True, "result": {"command": "pause", "length": "2h", "note": "ünïcode ✓"}}
     assert "key" not in served.handler.requests[0] and "expires" not in served.handler.requests[0]
 
 
@@ -225,7 +225,12 @@ def test_stop_removes_what_it_wrote(served: Served) -> None:
     """After stopping, the endpoint file and the socket are gone, and clients are told nobody runs."""
     address = served.address()
     done = threading.Event()
-    served.loop.post(lambda: (served.server.stop(), done.set()))
+
+    def stop() -> None:
+        served.server.stop()
+        done.set()
+
+    served.loop.post(stop)
     assert done.wait(timeout=30)
     assert not served.endpoint.exists()
     assert isinstance(address, list) or not Path(address).exists()

@@ -1,27 +1,29 @@
-"""Suspends and clock steps, simulated: the service's rules hold whatever the clock does."""
+"""Suspends and clock steps in any order, in-process: the service's own handling keeps its rules.
+
+The real `Service` on the bundled tips, built from fakes; hypothesis picks a sequence of ordinary time,
+suspends and clock steps, applied as the loop would (timers fire at their times; a jump is announced
+with ClockJumped). The real process under a faked clock is tested in test_clock_real.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.paths import bundled_tips_path
-from dmer_tips.schedule.reminders import Reminders
-from dmer_tips.schedule.state import ServiceState
+from dmer_tips.service.messages import ClockJumped
 
+from .fakes import build_service
 from .robust import scale
 
 pytestmark = pytest.mark.robustness
-BANK = load_tip_bank(bundled_tips_path())
-ZONE = ZoneInfo("Europe/Berlin")
 
-# (kind, minutes): run normally, sleep (suspend: time passes, nothing runs), or set the clock by a step.
+# (kind, minutes): time passes normally, the laptop sleeps (the wall clock jumps ahead), or the clock is set.
 EVENTS = st.lists(
     st.one_of(
         st.tuples(st.just("run"), st.integers(1, 600)),
@@ -33,52 +35,47 @@ EVENTS = st.lists(
 )
 
 
-@settings(max_examples=scale(60, 600), deadline=None)
+@settings(max_examples=scale(40, 400), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(EVENTS, st.integers(0, 2**32 - 1))
-def test_rules_hold_through_suspends_and_clock_steps(events: list[tuple[str, int]], seed: int) -> None:
+def test_rules_hold_through_suspends_and_clock_steps(tmp_path: Path, events: list[tuple[str, int]], seed: int) -> None:
     """Never in quiet hours, never closer than the gap, at most one per category after a wake.
 
-    The gap is measured in the time the service can know has passed: real time, plus forward clock steps,
-    which no program can tell apart from a suspend (the wall clock moves, the monotonic one does not).
+    The gap is measured in the time the service can know has passed: real time plus forward jumps, which
+    no program can tell apart from a suspend (the wall clock moves, the monotonic one does not).
     """
-    real = datetime(2026, 11, 2, 7, 0, tzinfo=timezone.utc)  # time as it really passes, plus forward steps
-    offset = timedelta(0)  # how far the wall clock is from `real`: the sum of backward steps
-    reminders = Reminders(BANK, ServiceState.fresh(seed), ZONE, real)
-    sent: list[tuple[datetime, datetime, str]] = []  # (real, wall, category)
-    settings_ = BANK.settings
+    start = datetime(2026, 11, 2, 7, 0, tzinfo=timezone.utc)
+    harness = build_service(tmp_path / str(seed), bundled_tips_path().read_text(), start, seed=seed)
+    bank = harness.service.reminders.bank
+    category_of = {tip.text: tip.category for tip in bank.tips}
+    known = timedelta(0)  # the time the service can know has passed
+    sent: list[tuple[timedelta, datetime]] = []  # (known time, wall time) of each tip
+
+    def run_for(span: timedelta) -> list[str]:
+        """Let `span` pass; the categories sent meanwhile."""
+        nonlocal known
+        first, wall = len(harness.desktop.shown), harness.now
+        harness.advance(span)
+        for when in harness.desktop.times[first:]:
+            sent.append((known + (when - wall), when))
+        known += span
+        return [category_of[n.body] for n in harness.desktop.shown[first:]]
+
     for kind, minutes in events:
         span = timedelta(minutes=minutes)
-        if kind == "step" and span > timedelta(0):
-            real += span  # indistinguishable from a suspend of the same length
+        if kind == "run":
+            run_for(span)
             continue
-        if kind == "step":
-            offset += span
-            reminders.clock_stepped(span)
-            continue
+        harness.now += span
+        if span > timedelta(0):
+            known += span  # a suspend, or the clock set ahead: both look like time that passed
+        harness.send(ClockJumped(span))
         if kind == "suspend":
-            real += span
-            woke_wall = real + offset
-            after_wake = [s for s in _run(reminders, woke_wall, woke_wall + settings_.grace, offset, sent)]
-            categories = [c for _, _, c in after_wake]
+            categories = run_for(bank.settings.grace)
             assert len(categories) == len(set(categories)), "a flood after waking"
-            real = woke_wall + settings_.grace - offset
-            continue
-        _run(reminders, real + offset, real + offset + span, offset, sent)
-        real += span
-    for _, wall_at, _ in sent:
-        assert settings_.quiet_hours is None or not settings_.quiet_hours.contains(wall_at.astimezone(ZONE).time())
-    for (a, _, _), (b, _, _) in pairwise(sent):
-        assert b - a >= settings_.min_gap - timedelta(seconds=1)
-
-
-def _run(
-    reminders: Reminders,
-    start_wall: datetime,
-    end_wall: datetime,
-    offset: timedelta,
-    sent: list[tuple[datetime, datetime, str]],
-) -> list[tuple[datetime, datetime, str]]:
-    """Drive the reminders with the wall clock from `start_wall` to `end_wall`, as the service would."""
-    new = [(s.at - offset, s.at, s.tip.category) for s in reminders.timeline(start_wall, end_wall)]
-    sent.extend(new)
-    return new
+    if known >= timedelta(days=2):
+        assert sent, "two days passed and nothing was sent: the service is not working at all"
+    quiet, zone = bank.settings.quiet_hours, harness.service.parts.zone
+    for _, wall in sent:
+        assert quiet is None or not quiet.contains(wall.astimezone(zone).time())
+    for (a, _), (b, _) in pairwise(sent):
+        assert b - a >= bank.settings.min_gap - timedelta(seconds=1)

@@ -188,7 +188,7 @@ def test_non_utf8_byte_is_located(tmp_path: Path) -> None:
     assert problems(path) == ["F:2:11: byte 0xe9 is not UTF-8 text — save the file with UTF-8 encoding"]
 
 
-def test_ids_are_derived_from_their_own_text(write_tips: Callable[[str], Path]) -> None:
+def test_ids_are_derived_from_their_own_text(write_tips: Callable[..., Path]) -> None:
     """A tip without an id keeps the same id when other tips are edited, added or removed."""
     one = HEAD + '      at: "10:00"\n    tips:\n      - text: "Keep me."\n        source: art\n'
     two = (
