@@ -14,20 +14,15 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from .conftest import require
 
 PROGRAMS = ("Xvfb", "dbus-daemon", "dbus-monitor", "dunst", "dunstctl")
 
 
 def require_desktop_programs() -> None:
-    """Skip (or, where CI demands the desktop tests, fail) when the desktop programs are missing."""
+    """Skip (or, where CI demands every test, fail) when the desktop programs are missing."""
     missing = [name for name in PROGRAMS if shutil.which(name) is None]
-    if not missing:
-        return
-    reason = f"desktop test needs {', '.join(missing)} (Debian: apt-get install xvfb dunst libnotify-bin)"
-    if os.environ.get("DMER_TIPS_REQUIRE_DESKTOP"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require(not missing, f"desktop test needs {', '.join(missing)} (Debian: apt-get install xvfb dunst libnotify-bin)")
 
 
 @dataclass

@@ -14,23 +14,16 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
+from .conftest import require
 
 LIBRARY_PATTERNS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
 
 
 def faketime_library() -> str:
-    """The libfaketime library; skips (or fails, where CI demands these tests) when it cannot be used."""
+    """The libfaketime library; skips (or fails, where CI demands every test) when it cannot be used."""
     found = [path for pattern in LIBRARY_PATTERNS for path in glob.glob(pattern)]
-    problem = None
-    if not found:
-        problem = "needs libfaketime (Debian: apt-get install faketime)"
-    elif not hasattr(os, "getuid") or os.getuid() != 0:
-        problem = "needs root, to make the kernel announce each fake clock jump"
-    if problem is not None:
-        if os.environ.get("DMER_TIPS_REQUIRE_DESKTOP"):
-            pytest.fail(f"clock test {problem}")
-        pytest.skip(f"clock test {problem}")
+    require(bool(found), "clock test needs libfaketime (Debian: apt-get install faketime)")
+    require(hasattr(os, "getuid") and os.getuid() == 0, "clock test needs root, so the kernel announces each jump")
     return found[0]
 
 

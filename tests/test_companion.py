@@ -137,7 +137,11 @@ def test_bad_journal_input_is_explained(private_home: Path) -> None:
     state.mkdir(parents=True)
     (state / "dmer-tips").write_text("a file where the folder should be")
     done = cli("log", "2")
-    assert done.returncode == 1 and done.stderr.startswith(f"Error: {state / 'dmer-tips'}: cannot create this folder")
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == f"Error: {state / 'dmer-tips'}: this is a file, not a folder — move it away; dmer-tips makes the folder\n"
+    )
     assert "Traceback" not in done.stderr
 
 

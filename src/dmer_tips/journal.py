@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import csv
+import io
+import logging
+import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.storage import PRIVATE_FILE, private_dir
+from dmer_tips.storage import open_private, replace_atomically
 
 MAX_INTENSITY = 5
+BUSY_TIMEOUT_S = 10.0  # how long to wait for another program (or another `dmer-tips log`) to finish writing
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+log = logging.getLogger(__name__)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
     id INTEGER PRIMARY KEY,
@@ -42,49 +49,112 @@ class Day:
 
 
 class Journal:
-    def __init__(self, path: Path) -> None:
+    """The private journal at `path`. Every failure is a DmerTipsError that says the entry was not saved;
+    a journal that is not a database any more is set aside (`tell` says where) and a fresh one started.
+    """
+
+    def __init__(
+        self, path: Path, tell: Callable[[str], None] = log.warning, busy_timeout_s: float = BUSY_TIMEOUT_S
+    ) -> None:
         self.path = path
+        self.tell = tell
+        self.busy_timeout_s = busy_timeout_s
 
     def record(self, episode: Episode) -> None:
         if episode.intensity is not None and not 0 <= episode.intensity <= MAX_INTENSITY:
             raise DmerTipsError(
                 f"intensity {episode.intensity} is out of range — use 0 (no D-MER this time) to 5 (the strongest)"
             )
-        with closing(self._connect()) as db, db:
-            db.execute(
-                "INSERT INTO episodes (at, intensity, feelings, note) VALUES (?, ?, ?, ?)",
-                (
-                    episode.at.astimezone(timezone.utc).isoformat(),
-                    episode.intensity,
-                    " ".join(episode.feelings),
-                    episode.note,
-                ),
-            )
+        row = (
+            episode.at.astimezone(timezone.utc).isoformat(),
+            episode.intensity,
+            " ".join(episode.feelings),
+            episode.note,
+        )
+        try:
+            with closing(self._open()) as db, db:
+                db.execute("INSERT INTO episodes (at, intensity, feelings, note) VALUES (?, ?, ?, ?)", row)
+        except sqlite3.Error as error:
+            raise DmerTipsError(f"{self.path}: {_explain(error)} — this entry was NOT saved; {_fix(error)}") from None
 
     def since(self, start: datetime) -> list[Episode]:
-        if not self.path.exists():
+        """Episodes from `start` on, oldest first; rows damaged by hand are skipped (and counted in the log)."""
+        if not os.path.lexists(self.path):
             return []
-        with closing(self._connect()) as db:
-            rows = db.execute("SELECT at, intensity, feelings, note FROM episodes ORDER BY at").fetchall()
-        episodes = [
-            Episode(datetime.fromisoformat(at), intensity, tuple(feelings.split()), note)
-            for at, intensity, feelings, note in rows
-        ]
+        try:
+            with closing(self._open()) as db:
+                rows = db.execute("SELECT at, intensity, feelings, note FROM episodes ORDER BY at").fetchall()
+        except sqlite3.Error as error:
+            raise DmerTipsError(f"{self.path}: {_explain(error)} — {_fix(error)}") from None
+        episodes = [episode for episode in map(_episode, rows) if episode is not None]
+        if len(episodes) < len(rows):
+            log.warning("skipped %d damaged rows in %s", len(rows) - len(episodes), self.path)
         return [e for e in episodes if e.at >= start]
 
-    def _connect(self) -> sqlite3.Connection:
-        private_dir(self.path.parent)
-        fresh = not self.path.exists()
+    def _open(self) -> sqlite3.Connection:
         try:
-            db = sqlite3.connect(self.path)
-            db.execute(_SCHEMA)
-        except sqlite3.Error as error:
+            return self._connect()
+        except sqlite3.DatabaseError as error:
+            if not _is_damaged(error):
+                raise
+        aside = self.path.with_name(f"{self.path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as error:
             raise DmerTipsError(
-                f"{self.path}: the journal cannot be opened ({error}) — check the file and its folder"
+                f"{self.path}: the journal is damaged and cannot be set aside ({error.strerror}) — move it away by hand"
             ) from None
-        if fresh:
-            self.path.chmod(PRIVATE_FILE)
+        self.tell(
+            f"Your journal could not be read (it is no longer a journal database); it is kept as {aside}"
+            " and a new one was started."
+        )
+        return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        os.close(open_private(self.path))  # private, ours, and not a planted link, before SQLite opens it by name
+        db = sqlite3.connect(self.path, timeout=self.busy_timeout_s)
+        try:
+            db.execute(_SCHEMA)
+        except BaseException:
+            db.close()
+            raise
         return db
+
+
+def _episode(row: tuple[object, ...]) -> Episode | None:
+    at, intensity, feelings, note = row
+    try:
+        moment = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None or not isinstance(feelings, str) or not isinstance(note, str):
+        return None
+    if intensity is not None and (type(intensity) is not int or not 0 <= intensity <= MAX_INTENSITY):
+        return None
+    return Episode(moment, intensity, tuple(feelings.split()), note)
+
+
+def _is_damaged(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return "not a database" in str(error) or "malformed" in str(error)
+
+
+def _explain(error: sqlite3.Error) -> str:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return "the journal is in use by another program"
+    if "full" in text:
+        return "the disk is full"
+    return f"the journal could not be used ({text})"
+
+
+def _fix(error: sqlite3.Error) -> str:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return "close the program that has it open and try again"
+    return "free some space or check the state folder (`dmer-tips where`), then try again"
 
 
 def days(episodes: list[Episode], first: date, last: date, zone: tzinfo) -> list[Day]:
@@ -102,19 +172,20 @@ def days(episodes: list[Episode], first: date, last: date, zone: tzinfo) -> list
 
 
 def export_csv(episodes: list[Episode], target: Path, zone: tzinfo) -> None:
-    """One row per episode, in local time, for a lactation consultant or provider."""
+    """One row per episode, in local time, for a lactation consultant or provider; private (0600) like the journal."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["time", "intensity (0-5)", "feelings", "note"])
+    for e in episodes:
+        writer.writerow(
+            [
+                e.at.astimezone(zone).isoformat(timespec="minutes"),
+                "" if e.intensity is None else e.intensity,
+                " ".join(e.feelings),
+                e.note,
+            ]
+        )
     try:
-        with open(target, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["time", "intensity (0-5)", "feelings", "note"])
-            for e in episodes:
-                writer.writerow(
-                    [
-                        e.at.astimezone(zone).isoformat(timespec="minutes"),
-                        "" if e.intensity is None else e.intensity,
-                        " ".join(e.feelings),
-                        e.note,
-                    ]
-                )
-    except OSError as error:
-        raise DmerTipsError(f"{target}: cannot be written ({error.strerror}) — choose another place") from None
+        replace_atomically(target, buffer.getvalue().encode("utf-8"))
+    except DmerTipsError as error:
+        raise DmerTipsError(f"{error} (or choose another place)") from None

@@ -22,27 +22,64 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed; it must be a real folder of the user's, closed to others."""
-    try:
-        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        info = os.lstat(path)
-    except OSError as error:
-        raise DmerTipsError(
-            f"{path}: cannot create this folder ({error.strerror}) — check its parent's permissions"
-        ) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise DmerTipsError(
-            f"{path}: this is a link, not a folder — remove the link; dmer-tips makes the folder itself"
-        )
-    if not stat.S_ISDIR(info.st_mode):
-        raise DmerTipsError(f"{path}: this is a file, not a folder — move it away; dmer-tips makes the folder itself")
-    _require_own(path, info, "folder")
-    if info.st_mode & 0o077:
+    """Create `path` (and parents) if needed; it must be a real folder of the user's, closed to others.
+
+    Every folder on the way is looked at before anything is made inside it: a link or folder that another
+    account planted there (in a shared folder such as /tmp) is refused, never written through.
+    """
+    path = Path(os.path.abspath(path))
+    current = Path(path.anchor)
+    for part in path.parts[1:]:
+        current = current / part
+        last = current == path
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            info = _make_folder(current)
+        except OSError as error:
+            raise DmerTipsError(f"{current}: cannot look at this folder ({error.strerror})") from None
+        _check_folder(current, info, last)
+    if os.lstat(path).st_mode & 0o077:
         try:
             os.chmod(path, PRIVATE_DIR)
         except OSError as error:
             raise DmerTipsError(f"{path}: cannot make this folder private ({error.strerror})") from None
     return path
+
+
+def _make_folder(folder: Path) -> os.stat_result:
+    try:
+        os.mkdir(folder, PRIVATE_DIR)
+    except FileExistsError:
+        pass  # made meanwhile: looked at like any other
+    except OSError as error:
+        raise DmerTipsError(
+            f"{folder}: cannot create this folder ({error.strerror}) — check its parent's permissions"
+        ) from None
+    return os.lstat(folder)
+
+
+def _check_folder(folder: Path, info: os.stat_result, last: bool) -> None:
+    """A folder on the way to ours: a real folder (or a link) of the user's or the system's, not others' to change."""
+    trusted = _owner_is_us_or_system(info)
+    if stat.S_ISLNK(info.st_mode):
+        if last:
+            raise DmerTipsError(f"{folder}: this is a link, not a folder — remove the link; dmer-tips makes the folder")
+        if not trusted:
+            raise DmerTipsError(f"{folder}: this is a link another user made — remove it or point XDG_* elsewhere")
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        raise DmerTipsError(f"{folder}: this is a file, not a folder — move it away; dmer-tips makes the folder")
+    if not trusted or (last and hasattr(os, "getuid") and info.st_uid != os.getuid()):
+        raise DmerTipsError(
+            f"{folder}: this folder belongs to another user — remove it, or point XDG_* at a folder of your own"
+        )
+    if info.st_mode & 0o002 and not info.st_mode & stat.S_ISVTX and not last:
+        raise DmerTipsError(f"{folder}: anyone may change what is in this folder — use a folder only you can write to")
+
+
+def _owner_is_us_or_system(info: os.stat_result) -> bool:
+    return not hasattr(os, "getuid") or info.st_uid in (os.getuid(), 0)
 
 
 def open_private(path: Path, flags: int = os.O_RDWR | os.O_CREAT) -> int:
@@ -117,7 +154,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _require_own(path: Path, info: os.stat_result, kind: str) -> None:
+def _require_own(path: Path, info: os.stat_result, kind: str) -> None:  # a file's owner, for open_private
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise DmerTipsError(
             f"{path}: this {kind} belongs to another user — remove it, or point XDG_* at a folder of your own"

@@ -12,6 +12,9 @@ from dmer_tips.timespec import SpecError
 
 T = TypeVar("T")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+# C0 and C1 controls and DEL (a BEL, an ESC sequence), which YAML lets in through escapes like "\e";
+# a line break inside a text is fine.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 class Checker:
@@ -64,6 +67,14 @@ class Checker:
                 "write a short, gentle sentence after the colon"
                 if field == "text"
                 else "fill it in or remove the line",
+            )
+            return None
+        control = _CONTROL.search(value)
+        if control is not None:
+            self.problem(
+                node,
+                f'"{field}" contains the control character U+{ord(control[0]):04X}',
+                "remove it; notifications show plain text only",
             )
             return None
         if limit is not None and len(value) > limit:

@@ -31,7 +31,15 @@ EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _run(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # The reader went away (`dmer-tips tips | head`): nothing is wrong, and nothing more needs printing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _run(argv: Sequence[str]) -> int:
     args = build_parser(argv).parse_args(argv)  # --version and --help end here, before anything heavy loads
     from dmer_tips.errors import DmerTipsError, TipBankError
 
@@ -365,7 +373,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _journal() -> Journal:
     from dmer_tips.journal import Journal
 
-    return Journal(_paths().state_dir / "journal.sqlite3")
+    return Journal(_paths().journal_file, tell=lambda line: print(line, file=sys.stderr))
 
 
 def _add_install_service(commands: Commands, name: str) -> None:

@@ -13,7 +13,7 @@ import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +24,8 @@ from dmer_tips.storage import open_private, write_atomically
 
 STATE_VERSION = 2
 STATE_LIMIT = 4 * 1024 * 1024  # far above any real state; a bigger file is not ours
+_EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # moments outside these years are not ours (and the
+_LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)  # calendar arithmetic would overflow near year 9999)
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -89,8 +91,11 @@ class ServiceState:
 
 def _pause(top: dict[str, Any]) -> Pause | None:
     if "paused_until" in top:  # version 1: an instant, with the year 9999 standing for "until resumed"
-        until = _optional(top["paused_until"], lambda v: _instant(v, "paused_until"))
-        return None if until is None else Pause(None if until.year >= 9999 else until)
+        raw = top["paused_until"]
+        if isinstance(raw, str) and raw.startswith("9999-"):
+            return Pause(None)
+        until = _optional(raw, lambda v: _instant(v, "paused_until"))
+        return None if until is None else Pause(until)
     raw = top.get("pause")
     if raw is None:
         return None
@@ -120,8 +125,8 @@ def _instant(value: object, what: str) -> datetime:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
-        raise StateFormatError(f"{what} is not a moment in time")
+    if moment is None or moment.tzinfo is None or not _EARLIEST <= moment <= _LATEST:
+        raise StateFormatError(f"{what} is not a moment in time dmer-tips could have written")
     return moment
 
 
