@@ -103,10 +103,10 @@ def test_another_account_cannot_reach_or_read_the_service(intruder: pwd.struct_p
         tried = as_intruder(
             intruder,
             "import socket\n"
-            "for what, act in (('read', lambda: open(%r).read()), "
-            "('connect', lambda: socket.socket(socket.AF_UNIX).connect(%r))):\n"
+            f"for what, act in (('read', lambda: open({str(endpoint)!r}).read()), "
+            f"('connect', lambda: socket.socket(socket.AF_UNIX).connect({address!r}))):\n"
             "    try:\n        act(); print(what, 'worked')\n"
-            "    except PermissionError:\n        print(what, 'refused')\n" % (str(endpoint), address),
+            "    except PermissionError:\n        print(what, 'refused')\n",
         )
         assert tried.stdout.splitlines() == ["read refused", "connect refused"], tried.stderr
         assert service.status()["running"] is True
