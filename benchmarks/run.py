@@ -265,10 +265,10 @@ def reload_latency(saves: int) -> list[Figure]:
     figures = []
     with tempfile.TemporaryDirectory() as root:
         env = private_env(Path(root))
-        os.environ.update(env)  # the in-process control client finds the same service
-        from dmer_tips.service.control import control_dir, request
+        from dmer_tips.paths import AppPaths
+        from dmer_tips.service.control import request
 
-        folder = control_dir()
+        folder = AppPaths.for_user(env).control_file
         tips = Path(root) / "tips.yaml"
         tips.write_text(generated_bank(2))
         with started(dmer("run", "--tips", str(tips)), env):

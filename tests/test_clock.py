@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dmer_tips.service.clock import ClockSetAlarm, ClockWatch
+from dmer_tips.service.alarm import ClockSetAlarm
+from dmer_tips.service.clock import ClockWatch
 
 
 class FakeClocks:

@@ -631,9 +631,10 @@ def _iso_time(text: str) -> datetime:
 
 def _ask(command: str, **arguments: Any) -> Any:
     """One request to the running service; NotRunning when there is none."""
+    from dmer_tips.paths import control_file
     from dmer_tips.service.control import request
 
-    return request(_paths().control_file, command, **arguments)["result"]
+    return request(control_file(), command, **arguments)["result"]
 
 
 def _duration(text: str) -> str:

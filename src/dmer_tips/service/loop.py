@@ -33,7 +33,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from dmer_tips.service.clock import ClockSetAlarm
+from dmer_tips.service.alarm import ClockSetAlarm
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
@@ -63,7 +63,6 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
         self._alarm = alarm
         self._later: list[tuple[float, int, Callable[[], None]]] = []
         self._later_ids = count()
-        self._cancelled_later: set[int] = set()
         self._thread: threading.Thread | None = None
         self.on_wake: Callable[[], None] = lambda: None  # the service looks at the clock whenever the loop wakes
         if alarm is not None:
@@ -93,7 +92,9 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
         return handle
 
     def cancel_later(self, handle: int) -> None:
-        self._cancelled_later.add(handle)
+        """Forget a timed task, so that it never wakes the loop."""
+        self._later = [entry for entry in self._later if entry[1] != handle]
+        heapq.heapify(self._later)
 
     def handle_signals(self, handlers: dict[int, Callable[[], None]]) -> None:
         """Run each handler for its signal on this thread, promptly, whichever thread the signal landed on."""
@@ -156,10 +157,7 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
     def _run_due_later(self) -> None:
         now = time.monotonic()
         while self._later and self._later[0][0] <= now:
-            _, handle, work = heapq.heappop(self._later)
-            if handle in self._cancelled_later:
-                self._cancelled_later.discard(handle)
-                continue
+            _, _, work = heapq.heappop(self._later)
             try:
                 work()
             except Exception:

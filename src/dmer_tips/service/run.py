@@ -20,7 +20,8 @@ from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
 from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.state import StateFile
-from dmer_tips.service.clock import ClockSetAlarm, ClockWatch, utc_now
+from dmer_tips.service.alarm import ClockSetAlarm
+from dmer_tips.service.clock import ClockWatch, utc_now
 from dmer_tips.service.control_server import ControlServer
 from dmer_tips.service.core import Parts, Service
 from dmer_tips.service.instance import InstanceLock
