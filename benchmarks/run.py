@@ -223,6 +223,33 @@ def startup(repeats: int) -> list[Figure]:
     return figures
 
 
+# --- stopping --------------------------------------------------------------------------------------------
+
+
+def stopping(repeats: int) -> list[Figure]:
+    """SIGTERM to exit: the service (state saved, files removed) against a process that simply dies."""
+    with tempfile.TemporaryDirectory() as root:
+        env = private_env(Path(root))
+        ours, bare = [], []
+        for _ in range(repeats):
+            for command, times in ((dmer("run"), ours), ([PYTHON, "-c", "import time; time.sleep(1e6)"], bare)):
+                process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if times is ours:
+                    wait_for_status(env)
+                else:
+                    time.sleep(0.3)
+                began = time.perf_counter()
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+                times.append(time.perf_counter() - began)
+    ours.sort()
+    base = statistics.median(bare) * 1000
+    return [
+        Figure("SIGTERM → exit, median", statistics.median(ours) * 1000, "ms", f"vs python sleep {base:.1f} ms", base),
+        Figure("SIGTERM → exit, slowest", ours[-1] * 1000, "ms", "vs 1 s", 1000.0, 1.0),
+    ]
+
+
 # --- load + validate -------------------------------------------------------------------------------------
 
 
@@ -305,6 +332,7 @@ def main() -> int:
     print("Each figure is shown with its ratio to a baseline measured in this same run.\n")
     for title, run in (
         ("CLI start-up and preview (median)", lambda: startup(repeats)),
+        ("stopping", lambda: stopping(repeats)),
         ("load + validate (best of 3)", lambda: loading(3)),
         ("reload latency: save → new tips active (p95 shown)", lambda: reload_latency(saves)),
         (f"idle footprint over {idle_s:g} s", lambda: idle(idle_s)),

@@ -59,12 +59,16 @@ def test_second_instance_is_refused(service: ServiceProcess) -> None:
     )
 
 
-def test_killed_service_leaves_no_stale_lock() -> None:
-    """After SIGKILL a new service starts at once: no stale lock, no stale socket."""
+def test_killed_service_leaves_no_stale_lock_or_socket() -> None:
+    """After SIGKILL a new service starts at once: no stale lock; the old socket is removed, and the old
+    control.json can never reach the new service (its socket has a new name)."""
     first = ServiceProcess()
+    old_address = json.loads(control_file().read_text())["address"]
     first.kill()
     second = ServiceProcess()
     assert second.status()["pid"] == second.process.pid
+    assert json.loads(control_file().read_text())["address"] != old_address
+    assert not Path(old_address).exists()
     assert second.stop() == 0
 
 

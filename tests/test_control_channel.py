@@ -168,6 +168,7 @@ def test_a_request_from_a_client_that_hung_up_is_dropped(served: Served) -> None
     assert served.handler.dropped == ["stop"]
 
 
+@pytest.mark.robustness
 def test_a_slow_client_holds_up_nobody(served: Served) -> None:
     """A client sending its request a byte at a time does not delay anyone else's `status`."""
     payload = json.dumps({"key": served.key(), "command": "slow"}).encode() + b"\n"
@@ -181,6 +182,7 @@ def test_a_slow_client_holds_up_nobody(served: Served) -> None:
         assert json.loads(slow.makefile("rb").readline())["ok"] is True
 
 
+@pytest.mark.robustness
 def test_a_flood_of_connections_is_refused_cleanly_and_control_comes_back(served: Served) -> None:
     """Hundreds of idle connections: the excess is told the service is busy, and `status` works once they go."""
     connections = []

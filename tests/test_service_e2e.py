@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from .desktop import running_desktop
+from .serviceproc import finish
 
 FAST_TIPS = """\
 settings:
@@ -48,11 +49,11 @@ def start_service(tips: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def stop_within_a_second(service: subprocess.Popen[str]) -> tuple[int, str, str, float]:
-    started = time.monotonic()
+def stop(service: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """SIGTERM, then the exit code and output (how fast it stops is measured in benchmarks/)."""
     service.send_signal(signal.SIGTERM)
-    out, err = service.communicate(timeout=5)
-    return service.returncode, out, err, time.monotonic() - started
+    out, err = finish(service)
+    return service.returncode, out, err
 
 
 @pytest.mark.desktop
@@ -66,10 +67,9 @@ def test_tips_reach_a_real_notification_server(tmp_path: Path, write_tips: Calla
             calls = desktop.wait_for_calls(3)
             displayed = desktop.displayed()
         finally:
-            code, out, err, took = stop_within_a_second(service)
+            code, out, err = stop(service)
         history = desktop.history()
     assert code == 0, err
-    assert took < 1.0
     assert "Reminders go to the desktop (dunst)." in out
     assert displayed == 1, "each tip replaces the previous one instead of piling up"
     for call in calls[:3]:
@@ -100,9 +100,8 @@ def test_without_a_desktop_tips_are_printed_and_it_says_why(
     state = private_home / ".local" / "state" / "dmer-tips" / "state.json"
     while not (state.exists() and '"sent_count": 0' not in state.read_text()) and time.monotonic() < deadline:
         time.sleep(0.1)  # until the first reminder has been sent
-    code, out, err, took = stop_within_a_second(service)
+    code, out, err = stop(service)
     assert code == 0, err
-    assert took < 1.0
     assert (
         out.count("Desktop notifications are not reachable (no desktop session: DBUS_SESSION_BUS_ADDRESS is not set)")
         == 1

@@ -92,6 +92,7 @@ PLAUSIBLE = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.robustness
 @settings(max_examples=scale(500, 5000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(PLAUSIBLE | JSON)
 def test_any_json_in_the_state_file_loads_or_is_set_aside(tmp_path: Path, data: object) -> None:

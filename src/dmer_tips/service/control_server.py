@@ -38,7 +38,8 @@ from dmer_tips.service.protocol import Endpoint, Reply
 from dmer_tips.storage import private_dir, write_atomically
 
 log = logging.getLogger(__name__)
-SOCKET_NAME = "control.sock"
+SOCKET_PREFIX = "control-"  # + a random part new at every start, so a stale control.json never reaches a new service
+SOCKET_NAME_LENGTH = len(SOCKET_PREFIX) + 8 + len(".sock")
 CLIENT_TIMEOUT_S = 5.0  # a client has this long to send its request and read the answer
 MAX_CLIENTS = 16
 DEFAULT_FAMILY = getattr(socket, "AF_UNIX", socket.AF_INET)  # Python on Windows has no AF_UNIX
@@ -62,7 +63,7 @@ class ControlServer:
         self.family = family
         self._key = ""
         self._listener: socket.socket | None = None
-        self._socket_dir: Path | None = None
+        self._socket_path: Path | None = None
         self._made_temp_dir = False
         self._clients: dict[socket.socket, _Client] = {}
 
@@ -71,7 +72,7 @@ class ControlServer:
         return self.paths.control_file
 
     def start(self) -> None:
-        _remove_left_over_temp_dir(self.endpoint_file)
+        _remove_left_overs(self.endpoint_file)
         self._key = os.urandom(32).hex()
         self._listener, address = self._listen()
         endpoint: Endpoint = {"address": address, "key": self._key, "pid": os.getpid()}
@@ -86,10 +87,10 @@ class ControlServer:
             self._listener.close()
             self._listener = None
         self.endpoint_file.unlink(missing_ok=True)
-        if self._socket_dir is not None:
-            (self._socket_dir / SOCKET_NAME).unlink(missing_ok=True)
+        if self._socket_path is not None:
+            self._socket_path.unlink(missing_ok=True)
             if self._made_temp_dir:
-                shutil.rmtree(self._socket_dir, ignore_errors=True)
+                shutil.rmtree(self._socket_path.parent, ignore_errors=True)
 
     # --- listening ---------------------------------------------------------------------------------
 
@@ -100,10 +101,8 @@ class ControlServer:
                 listener.bind(("127.0.0.1", 0))
                 address: str | list[Any] = list(listener.getsockname())
             else:
-                self._socket_dir = self._choose_socket_dir()
-                path = self._socket_dir / SOCKET_NAME
-                path.unlink(missing_ok=True)  # left by a killed service; the instance lock proves it is dead
-                address = str(path)
+                self._socket_path = self._choose_socket_dir() / f"{SOCKET_PREFIX}{os.urandom(4).hex()}.sock"
+                address = str(self._socket_path)
                 previous = os.umask(0o177)  # the socket is created 0600
                 try:
                     listener.bind(address)
@@ -118,7 +117,7 @@ class ControlServer:
 
     def _choose_socket_dir(self) -> Path:
         for candidate in (self.paths.runtime_dir, self.paths.state_dir):
-            if candidate is not None and len(str(candidate / SOCKET_NAME)) < SOCKET_PATH_LIMIT:
+            if candidate is not None and len(str(candidate)) + 1 + SOCKET_NAME_LENGTH < SOCKET_PATH_LIMIT:
                 try:
                     return private_dir(candidate)
                 except DmerTipsError as error:
@@ -239,18 +238,25 @@ class _Client:
         self.connection.close()
 
 
-def _remove_left_over_temp_dir(endpoint_file: Path) -> None:
-    """A killed service may have left its temp socket folder; remove it if it is plainly ours."""
+def _remove_left_overs(endpoint_file: Path) -> None:
+    """A killed service leaves its socket (and maybe its temp folder) behind; remove what is plainly ours.
+
+    The instance lock proves that service is dead.
+    """
     try:
         address = read_endpoint(endpoint_file)["address"]
     except (OSError, ValueError, KeyError, TypeError):
         return
-    if not isinstance(address, str):
+    if not isinstance(address, str) or not Path(address).name.startswith(SOCKET_PREFIX):
         return
-    folder = Path(address).parent
-    if folder.parent != Path(tempfile.gettempdir()) or not folder.name.startswith(_TEMP_PREFIX):
-        return
+    socket_path = Path(address)
     with contextlib.suppress(OSError):
-        info = os.lstat(folder)
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
-            shutil.rmtree(folder, ignore_errors=True)
+        info = os.lstat(socket_path)
+        if stat.S_ISSOCK(info.st_mode) and info.st_uid == os.getuid():
+            socket_path.unlink()
+    folder = socket_path.parent
+    if folder.parent == Path(tempfile.gettempdir()) and folder.name.startswith(_TEMP_PREFIX):
+        with contextlib.suppress(OSError):
+            info = os.lstat(folder)
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+                shutil.rmtree(folder, ignore_errors=True)
