@@ -172,7 +172,7 @@ def idle(seconds: float) -> list[Figure]:
     per_minute = {name: (after[name][3] - before[name][3]) * 60 / seconds for name in commands}
     ours, aps, bare, floor = (after[name] for name in ("dmer-tips run", "bare APScheduler", "python sleep", "floor"))
     return [
-        Figure("idle RSS", ours[0], "MB", f"vs bare APScheduler {aps[0]:.1f} MB", aps[0], 1.10),
+        Figure("idle RSS", ours[0], "MB", f"vs bare APScheduler {aps[0]:.1f} MB", aps[0], 1.25),
         Figure("idle RSS", ours[0], "MB", f"vs python sleep {bare[0]:.1f} MB", bare[0]),
         Figure(
             "idle RSS of the floor (bank, rotation, CLI)",
@@ -187,7 +187,7 @@ def idle(seconds: float) -> list[Figure]:
             f"wake-ups per minute (idle {seconds:g}s)",
             per_minute["dmer-tips run"],
             "/min",
-            f"vs python sleep {per_minute['python sleep']:.2f}, APScheduler {per_minute['bare APScheduler']:.2f}; target ≤ 1/min",
+            f"vs python sleep {per_minute['python sleep']:.2f}, APScheduler {per_minute['bare APScheduler']:.2f}; target 0/min",
             max(per_minute["bare APScheduler"], 1.0),
         ),
     ]
