@@ -15,6 +15,7 @@ from dmer_tips.cli.main import build_parser, main
 from dmer_tips.paths import schema_path
 
 from .conftest import MINIMAL_BANK
+from .serviceproc import cli, wait_until
 
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr, arg-type]
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -54,13 +55,17 @@ def test_no_command_shows_help_and_usage_exit(capsys: pytest.CaptureFixture[str]
     assert code == 2 and "commands:" in err
 
 
-def test_a_mistyped_command_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
-    """Only the named command's parser is built, but a word that names none still gets the full list."""
+def test_a_mistyped_command_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt command is one `Error:` line naming the closest command; a word like none points at --help."""
     with pytest.raises(SystemExit) as caught:
         main(["sttaus"])
-    err = capsys.readouterr().err
     assert caught.value.code == 2
-    assert "invalid choice: 'sttaus'" in err and all(repr(name) in err for name in COMMANDS)
+    assert capsys.readouterr().err == 'Error: there is no command "sttaus" — did you mean "status"?\n'
+    with pytest.raises(SystemExit):
+        main(["breakfast"])
+    assert capsys.readouterr().err == (
+        'Error: there is no command "breakfast" — the commands are listed by `dmer-tips --help`\n'
+    )
 
 
 def test_help_fits_the_terminal_width(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,4 +216,116 @@ def test_bad_start_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["preview", "--start", "next tuesday"])
     assert caught.value.code == 2
-    assert "is not a date and time like 2026-12-01T08:00" in capsys.readouterr().err
+    assert capsys.readouterr().err == 'Error: "next tuesday" is not a date and time — write it like 2026-12-01T08:00\n'
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (("history", "--days", "abc"), 'Error: "abc" is not a whole number — the number of days is 1 to 3660\n'),
+        (("log",), "Error: intensity is missing — see `dmer-tips log --help`\n"),
+        (("log", "7"), "Error: 7 is out of range — the intensity is 0 to 5\n"),
+        (("preview", "--days", "100000"), "Error: 100000 is out of range — the number of days is 1 to 400\n"),
+        (
+            ("pause", "--until", "25:00"),
+            'Error: "25:00" is not a clock time — use "HH:MM" in 24-hour time, like "09:05"\n',
+        ),
+        (
+            ("tips", "--colour"),
+            'Error: "--colour" is not something `dmer-tips tips` understands — see `dmer-tips tips --help`\n',
+        ),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else "",
+)
+def test_argument_mistakes_are_one_plain_line(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], error: str
+) -> None:
+    """A wrong argument gets one `Error:` line saying what to write, exit 2, no usage dump or argparse jargon."""
+    with pytest.raises(SystemExit) as caught:
+        main(list(argv))
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == error
+
+
+def test_output_fits_80_columns_and_breaks_only_between_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check, preview, tips and a session's dry run all fit 80 columns, every word whole."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for argv in (["check"], ["preview", "--days", "3", "--seed", "1"], ["tips"], ["session", "--dry-run"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        lines = out.splitlines()
+        assert all(len(line) <= 80 for line in lines), (argv, [line for line in lines if len(line) > 80])
+        words = " ".join(line.strip() for line in lines).split()
+        monkeypatch.setenv("COLUMNS", "1000")
+        _, wide, _ = run(capsys, *argv)
+        assert words == wide.split(), f"{argv}: a word was broken"
+        monkeypatch.setenv("COLUMNS", "80")
+
+
+def test_counts_read_as_english(capsys: pytest.CaptureFixture[str], write_tips: Callable[..., Path]) -> None:
+    """One category and one tip are "1 category, 1 tip", not "1 categories"."""
+    code, out, _ = run(capsys, "check", str(write_tips(MINIMAL_BANK)))
+    assert code == 0 and ": OK, 1 category, 1 tip." in out and "     1 tip  at 10:00" in out
+
+
+def test_check_notes_a_first_sentence_gnome_would_cut(
+    capsys: pytest.CaptureFixture[str], write_tips: Callable[..., Path]
+) -> None:
+    """A tip whose first sentence runs past GNOME's one line gets a note with its place; the file still works."""
+    long = "When the wave comes, remember that it is a reflex of the body and it passes soon. Breathe."
+    path = write_tips(MINIMAL_BANK.replace("Have a sip of water.", long))
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        "1 note (the file works; these would make it read better):",
+        f"  {path}:9:15: the first sentence is 81 characters; GNOME shows about 60 in a banner — put the point in a"
+        " first sentence of up to 60 characters; details can follow",
+    ]
+
+
+def test_the_journal_counts_episodes_not_calm_feeds(private_home: Path) -> None:
+    """`log 0` is a feed without D-MER: history shows it apart, and averages round half up."""
+    for intensity in ("0", "2", "3"):
+        assert cli("log", intensity).returncode == 0
+    done = cli("history", "--days", "1")
+    day, summary = done.stdout.splitlines()[1:]
+    assert day.split()[2:] == ["■■", "2", "●●●○○", "2.5", "1", "without"]
+    assert summary == "2 episodes logged, and 1 feed without D-MER."
+
+
+def test_an_empty_tips_file_leads_out_to_the_bundled_tips(private_home: Path, tmp_path: Path) -> None:
+    """An emptied copy: `check` points at `edit --restore`, which brings the bundled tips back and keeps a backup."""
+    copy = private_home / ".config" / "dmer-tips" / "tips.yaml"
+    copy.parent.mkdir(parents=True)
+    copy.write_text("")
+    broken = cli("check")
+    assert (
+        broken.returncode == 1 and "start again from the bundled tips with `dmer-tips edit --restore`" in broken.stderr
+    )
+    restored = cli("edit", "--restore", env={"EDITOR": editor(tmp_path, "exit 0")})
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.startswith(f"Restored the bundled tips in {copy} (your previous file is kept as {copy}.bak-")
+    assert cli("check").returncode == 0
+    assert [p.read_text() for p in copy.parent.glob("tips.yaml.bak-*")] == [""]
+
+
+def test_edit_without_an_editor_or_terminal_never_hangs(private_home: Path, tmp_path: Path) -> None:
+    """No $EDITOR and no terminal: the desktop's opener when there is a desktop, else a clear message."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    opened = tmp_path / "opened.txt"
+    opener = bin_dir / "xdg-open"
+    opener.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    opener.chmod(0o755)
+    env = {"EDITOR": "", "VISUAL": "", "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    no_desktop = cli("edit", env=env, stdin="")
+    assert no_desktop.returncode == 1
+    assert no_desktop.stderr.startswith("Error: there is no editor to open ")
+    assert no_desktop.stderr.endswith("— set one, for example: EDITOR=nano dmer-tips edit\n")
+    on_desktop = cli("edit", env={**env, "DISPLAY": ":99"}, stdin="")
+    assert on_desktop.returncode == 0, on_desktop.stderr
+    assert "opened in your desktop's text editor" in on_desktop.stdout
+    wait_until(opened.exists, what="the desktop opener")
+    assert opened.read_text().strip() == str(private_home / ".config" / "dmer-tips" / "tips.yaml")

@@ -102,7 +102,7 @@ def test_journal_round_trip_chart_and_csv(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "journal.sqlite3").stat().st_mode & 0o777 == 0o600
     chart = history_chart(days(episodes, date(2026, 11, 20), date(2026, 11, 23), timezone.utc))
     assert chart.splitlines() == [
-        "D-MER over the last 4 days (episodes per day; average intensity 0-5)",
+        "D-MER over the last 4 days (episodes per day; average intensity 1-5)",
         "Fri 2026-11-20                         0",
         "Sat 2026-11-21  ■■                     2   ●●●○○ 3.0",
         "Sun 2026-11-22                         0",
@@ -131,8 +131,8 @@ def test_chart_shows_intensity_easing(tmp_path: Path) -> None:
 def test_bad_journal_input_is_explained(private_home: Path) -> None:
     """Intensity 9 and a state dir that cannot be created give clear errors, not tracebacks."""
     done = cli("log", "9")
-    assert done.returncode == 1
-    assert done.stderr == "Error: intensity 9 is out of range — use 0 (no D-MER this time) to 5 (the strongest)\n"
+    assert done.returncode == 2
+    assert done.stderr == "Error: 9 is out of range — the intensity is 0 to 5\n"
     state = private_home / ".local" / "state"
     state.mkdir(parents=True)
     (state / "dmer-tips").write_text("a file where the folder should be")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import MINIMAL_BANK
-from .serviceproc import ServiceProcess, cli, control_file, no_desktop_env, wait_until
+from .serviceproc import ServiceProcess, cli, control_file, wait_until
 from .test_cli import editor
 
 pytestmark = pytest.mark.slow
@@ -104,14 +103,18 @@ def test_pause_until_a_time_and_until_morning(service: ServiceProcess) -> None:
     assert service.status()["pause"]["text"] in ("until 08:00", "until tomorrow 08:00")
     assert cli("pause").stdout == "Reminders paused until you resume.\n"
     bad = cli("pause", "soon")
-    assert bad.returncode == 2 and '"soon" is not a duration' in bad.stderr
+    assert bad.returncode == 2
+    assert (
+        bad.stderr == 'Error: "soon" is not a length of time — use a number and a unit: 45s, 30m, 2h or 1d (or 1h30m)\n'
+    )
 
 
-def test_tip_goes_through_the_service(service: ServiceProcess) -> None:
-    """`tip` asks the service, which shows it (here: prints it, having no desktop) and advances its rotation."""
+def test_tip_goes_through_the_service_and_says_where_it_went(service: ServiceProcess) -> None:
+    """`tip` asks the service, which shows it (here: prints it in its own terminal, having no desktop) and says so."""
     done = cli("tip", "magnesium")
-    assert done.returncode == 0 and done.stdout.startswith("Sent: Magnesium, gently: ")
-    sent_text = done.stdout.split(": ", 2)[2].strip()
+    prefix = "The service printed it in its own terminal (the desktop cannot show it): Magnesium, gently: "
+    assert done.returncode == 0 and done.stdout.startswith(prefix), done.stdout
+    sent_text = done.stdout.removeprefix(prefix).strip()
     service.stop()
     assert sent_text in service.output
 
@@ -146,16 +149,59 @@ def test_reload_command_reports_problems(write_tips: Callable[[str], Path]) -> N
         service.stop()
 
 
-def test_edit_says_when_the_running_service_uses_another_file(service: ServiceProcess, tmp_path: Path) -> None:
-    """After `edit` makes a new copy, a service still on the bundled tips is pointed out, with how to switch."""
-    done = subprocess.run(
-        [sys.executable, "-m", "dmer_tips", "edit"],
-        capture_output=True,
-        text=True,
-        env={**no_desktop_env(), "EDITOR": editor(tmp_path, "exit 0")},
-    )
+def test_the_service_switches_to_the_copy_edit_makes(service: ServiceProcess, tmp_path: Path) -> None:
+    """A service on the bundled tips picks up the user's copy as soon as `edit` makes it: no restart needed."""
+    assert service.status()["tips_file"].endswith(os.path.join("dmer_tips", "tips.yaml"))
+    done = cli("edit", env={"EDITOR": editor(tmp_path, "sed -i 's/Through the wave/Through it all/' \"$1\"")})
     assert done.returncode == 0, done.stderr
-    assert (
-        "Note: the running service uses " in done.stdout
-        and "restart it (`dmer-tips stop`, then `dmer-tips run`)" in done.stdout
+    copy = private_home_tips()
+    wait_until(lambda: service.status()["tips_file"] == str(copy), what="the service to switch to the copy")
+    assert "Note:" not in done.stdout
+    wait_until(lambda: service.status()["reload"]["ok"], what="the copy to be loaded")
+    assert "Through it all" in cli("tips", "--category", "grounding").stdout
+
+
+def test_edit_points_out_a_service_that_uses_another_file(write_tips: Callable[[str], Path], tmp_path: Path) -> None:
+    """A service started with --tips keeps its file; `edit` of the user's copy says so, with how to switch."""
+    with ServiceProcess(write_tips(MINIMAL_BANK)) as service:
+        done = cli("edit", env={"EDITOR": editor(tmp_path, "exit 0")})
+        assert done.returncode == 0, done.stderr
+        assert "Note: the running service uses " in done.stdout
+        assert "restart it (`dmer-tips stop`, then `dmer-tips run`)" in done.stdout
+        assert service.stop() == 0
+
+
+def private_home_tips() -> Path:
+    from dmer_tips.paths import AppPaths
+
+    return AppPaths.for_user().user_tips_file
+
+
+def test_pause_lengths_read_as_people_say_them(service: ServiceProcess) -> None:
+    """A long pause names its date; an empty, negative or absurd one is refused in one line; resume says if it did anything."""
+    long = cli("pause", "30d")
+    assert long.returncode == 0 and re.fullmatch(
+        r"Reminders paused until \w{3} \d{1,2} \w{3} \d\d:\d\d\.\n", long.stdout
     )
+    for argv, error in (
+        (("pause", "0m"), "Error: a pause must last a while — give a length like 30m or 2h\n"),
+        (("pause", "-5m"), 'Error: "-5m" is negative — give a positive value (see `dmer-tips pause --help`)\n'),
+    ):
+        done = cli(*argv)
+        assert done.returncode in (1, 2) and done.stderr == error, argv
+    absurd = cli("pause", "100000h")
+    assert absurd.returncode == 1 and absurd.stderr.startswith(
+        "Error: 4166d16h is longer than a pause can be (60 days)"
+    )
+    assert cli("pause").returncode == 0
+    status = cli("status").stdout
+    assert "paused:      until you resume" in status and "next:        nothing until you resume" in status
+    assert cli("resume").stdout == "Reminders resumed.\n"
+    assert cli("resume").stdout == "Nothing was paused; reminders are on.\n"
+
+
+def test_status_fits_80_columns_without_breaking_words(service: ServiceProcess) -> None:
+    """In an 80-column terminal every status line fits, broken only between words."""
+    done = cli("status", env={"COLUMNS": "80"})
+    assert done.returncode == 0
+    assert all(len(line) <= 80 for line in done.stdout.splitlines()), done.stdout

@@ -185,7 +185,7 @@ def test_a_burst_of_saves_is_read_once_after_it_settles(tmp_path: Path) -> None:
     harness = build_service(tmp_path, AT_BANK, START)
     tips = harness.service.parts.tips_file
     for _ in range(10):
-        harness.send(TipFileTouched())
+        harness.send(TipFileTouched(tips))
         harness.advance(timedelta(milliseconds=100))
     tips.write_text(tips.read_text().replace("A sip of water.", "A sip of water, slowly."))
     before = ask(harness, "status")["result"]["reload"]["at"]

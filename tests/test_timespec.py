@@ -70,4 +70,4 @@ def test_unknown_weekday_is_explained() -> None:
     """A misspelt day says which forms work."""
     with pytest.raises(SpecError) as caught:
         parse_weekdays("mondy")
-    assert str(caught.value) == '"mondy" is not a set of weekdays — use names like mon-fri, sat,sun or daily'
+    assert str(caught.value) == '"mondy" is not a set of weekdays — did you mean "monday"?'

@@ -26,10 +26,18 @@ def problems(path: Path) -> list[str]:
 
 
 CASES = {
+    "unclosed quote": (
+        HEAD + '      at: "10:00"\n    tips:\n      - text: "unclosed\n        source: art\n  more:\n    title: x\n',
+        ["F:8:15: this quote is never closed — end the text with the same quote mark"],
+    ),
+    "unclosed bracket": (
+        HEAD + '      at: ["10:00", "11:00"\n    tips:\n      - text: "fine"\n        source: art\n',
+        ["F:6:11: this [ is never closed — close the list with ]"],
+    ),
     "yaml syntax": (
-        HEAD + '      at: "10:00"\n    tips:\n      - text: "unclosed\n',
+        HEAD + '      at: "10:00"\n    tips:\n      - text: x: y\n',
         [
-            "F:9:1: YAML syntax error: found unexpected end of stream — check the indentation and quotes on this line and the one before"
+            'F:8:16: YAML syntax error: mapping values are not allowed in this context — put text that contains ": " in quotes'
         ],
     ),
     "tab indentation": (
@@ -66,7 +74,7 @@ CASES = {
     ),
     "bad weekday": (
         HEAD + '      at: "10:00"\n      days: mondy-fri\n    tips:\n      - text: "One."\n        source: art\n',
-        ['F:7:13: "mondy-fri" is not a set of weekdays — use names like mon-fri, sat,sun or daily'],
+        ['F:7:13: "mondy-fri" is not a set of weekdays — did you mean "monday-fri"?'],
     ),
     "wrong type": (
         "settings:\n  daily_max: lots\n"
@@ -118,7 +126,10 @@ CASES = {
         HEAD + '      at: "10:00"\n    tips:\n      - text: "One."\n        source: art\n---\nmore: 1\n',
         ["F:10:1: a second YAML document starts here — keep everything in one document: remove the `---` line"],
     ),
-    "empty file": ("", ["F:1:1: the file is empty — start from the bundled tips: dmer-tips edit"]),
+    "empty file": (
+        "",
+        ["F:1:1: the file is empty — fill it in, or start again from the bundled tips with `dmer-tips edit --restore`"],
+    ),
     "python tag": (
         HEAD + '      at: !!python/name:os.system "10:00"\n    tips:\n      - text: "One."\n        source: art\n',
         [

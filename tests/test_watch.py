@@ -18,7 +18,7 @@ class Calls:
         self.fail_first = fail_first
         self.seen = threading.Event()
 
-    def __call__(self) -> None:
+    def __call__(self, _path: Path) -> None:
         self.count += 1
         self.seen.set()
         if self.fail_first and self.count == 1:
@@ -30,7 +30,7 @@ def watching(tmp_path: Path, calls: Calls) -> Iterator[tuple[TipFileWatcher, Pat
     """A started watcher on a fresh tips.yaml in `tmp_path`, stopped afterwards."""
     path = tmp_path / "tips.yaml"
     path.write_text("a")
-    watcher = TipFileWatcher(path, calls)
+    watcher = TipFileWatcher([path], calls)
     watcher.start()
     try:
         yield watcher, path

@@ -16,6 +16,7 @@ from dmer_tips.notify import Notification, Notifier
 from dmer_tips.schedule.pause import Pause
 
 LOG_HINT = "How was it? Note it with: dmer-tips log 0-5"
+STEP_SHOW_FOR_S = 120.0  # a step stays until the next one has come
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
     for index, step in enumerate(session.steps):
         last = index == len(session.steps) - 1
         body = f"{step.text} {LOG_HINT}" if last else step.text
-        planned.append(PlannedStep(start + step.after, Notification(step.title, body)))
+        planned.append(PlannedStep(start + step.after, Notification(step.title, body, "companion", STEP_SHOW_FOR_S)))
     return planned
 
 

@@ -34,17 +34,19 @@ CREATE TABLE IF NOT EXISTS episodes (
 @dataclass(frozen=True)
 class Episode:
     at: datetime
-    intensity: int | None
+    intensity: int | None  # 0: a feed or pump without D-MER; 1 to 5: how strong the wave was
     feelings: tuple[str, ...]
     note: str
 
 
 @dataclass(frozen=True)
 class Day:
-    """One day of the chart: how many episodes, and their average intensity (None when none was given)."""
+    """One day of the chart: episodes of D-MER, entries saying "none this time" (`calm`), and the average
+    intensity of the rated episodes (None when none was rated)."""
 
     day: date
     episodes: int
+    calm: int
     average: float | None
 
 
@@ -166,8 +168,9 @@ def days(episodes: list[Episode], first: date, last: date, zone: tzinfo) -> list
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         found = by_day.get(day, [])
-        rated = [e.intensity for e in found if e.intensity is not None]
-        result.append(Day(day, len(found), sum(rated) / len(rated) if rated else None))
+        episodes = [e for e in found if e.intensity != 0]
+        rated = [e.intensity for e in episodes if e.intensity is not None]
+        result.append(Day(day, len(episodes), len(found) - len(episodes), sum(rated) / len(rated) if rated else None))
     return result
 
 

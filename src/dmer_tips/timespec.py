@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-from dmer_tips.errors import DmerTipsError
+from dmer_tips.errors import DmerTipsError, did_you_mean
 
 SECONDS_PER_DAY = 86_400
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -104,7 +104,16 @@ def _weekday_number(name: str, whole: str) -> int:
     for number, (short, full) in enumerate(zip(WEEKDAYS, _FULL_WEEKDAYS, strict=True)):
         if name in (short, full):
             return number
-    raise SpecError(f'"{whole}" is not a set of weekdays', "use names like mon-fri, sat,sun or daily")
+    raise SpecError(f'"{whole}" is not a set of weekdays', _weekday_hint(name, whole.strip().lower()))
+
+
+def _weekday_hint(part: str, whole: str) -> str:
+    """`did you mean "weekdays"?` for a whole word, `"mon-fri"?` for a misspelt day inside a range."""
+    import difflib
+
+    if whole not in (part, "") and (day := difflib.get_close_matches(part, [*WEEKDAYS, *_FULL_WEEKDAYS], 1, 0.6)):
+        return f'did you mean "{whole.replace(part, day[0])}"?'
+    return did_you_mean(whole, [*_DAY_WORDS, *WEEKDAYS, *_FULL_WEEKDAYS]) or "use names like mon-fri, sat,sun or daily"
 
 
 def format_clock(seconds_after_midnight: int) -> str:

@@ -18,19 +18,29 @@ NOT_MEDICAL_ADVICE = "dmer-tips offers gentle reminders, not medical advice; tal
 
 
 def bank_summary(bank: TipBank) -> str:
-    """What `check` prints for a valid bank: counts, the global rules, each schedule in words."""
+    """What `check` prints for a valid bank: counts, the global rules, each schedule in words, then any notes."""
     settings = bank.settings
     quiet = f"quiet {settings.quiet_hours}" if settings.quiet_hours else "no quiet hours"
+    shown = f"shown for {format_duration(settings.show_for)}" if settings.show_for else "shown until dismissed"
     lines = [
-        f"{bank.path}: OK, {len(bank.categories)} categories, {len(bank.tips)} tips.",
+        f"{bank.path}: OK, {counted(len(bank.categories), 'category', 'categories')}, {counted(len(bank.tips), 'tip')}.",
         f"{quiet}; at least {format_duration(settings.min_gap)} apart; at most {settings.daily_max} a day; "
-        f"a missed reminder is still sent up to {format_duration(settings.grace)} late.",
+        f"a missed reminder is still sent up to {format_duration(settings.grace)} late; {shown}.",
     ]
-    width = max(len(c.name) for c in bank.categories)
+    width = max((len(c.name) for c in bank.categories), default=0)
     for category in bank.categories:
-        count = f"{len(category.tips)} tip{'s' if len(category.tips) != 1 else ''}"
-        lines.append(f"  {category.name:<{width}}  {count:>8}  {category.schedule.describe()}")
+        lines.append(
+            f"  {category.name:<{width}}  {counted(len(category.tips), 'tip'):>8}  {category.schedule.describe()}"
+        )
+    if bank.notes:
+        lines.append(f"{counted(len(bank.notes), 'note')} (the file works; these would make it read better):")
+        lines += [f"  {note}" for note in bank.notes]
     return "\n".join(lines)
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 tip`, `2 tips`, `3 categories`."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def tips_listing(tips: list[Tip]) -> str:
@@ -89,15 +99,21 @@ def upcoming_json(upcoming: dict[str, Due | None], zone: tzinfo) -> str:
 
 
 def history_chart(days: list[Day]) -> str:
-    """Episodes per day as a bar, and the day's average intensity as five dots, oldest first."""
-    lines = [f"D-MER over the last {len(days)} days (episodes per day; average intensity 0-5)"]
+    """Episodes per day as a bar, the day's average intensity as five dots, oldest first.
+
+    Entries of 0 ("no D-MER this time") are not episodes: they show as a count of calm feeds.
+    """
+    lines = [f"D-MER over the last {len(days)} days (episodes per day; average intensity 1-5)"]
     for d in days:
         bar = "■" * min(d.episodes, 20) + ("+" if d.episodes > 20 else "")
-        dots = "" if d.average is None else "●" * round(d.average) + "○" * (5 - round(d.average)) + f" {d.average:.1f}"
-        lines.append(f"{d.day:%a %Y-%m-%d}  {bar:<21} {d.episodes:>2}   {dots}".rstrip())
-    total = sum(d.episodes for d in days)
-    rated = [d.average for d in days if d.average is not None]
+        dots = "" if d.average is None else "●" * _dots(d.average) + "○" * (5 - _dots(d.average)) + f" {d.average:.1f}"
+        calm = f"   {d.calm} without" if d.calm else ""
+        lines.append(f"{d.day:%a %Y-%m-%d}  {bar:<21} {d.episodes:>2}   {dots}{calm}".rstrip())
+    total, calm_total = sum(d.episodes for d in days), sum(d.calm for d in days)
     summary = f"{total} episode{'s' if total != 1 else ''} logged"
+    if calm_total:
+        summary += f", and {calm_total} feed{'s' if calm_total != 1 else ''} without D-MER"
+    rated = [d.average for d in days if d.average is not None]
     if rated:
         half = len(days) // 2
         early = [d.average for d in days[:half] if d.average is not None]
@@ -105,3 +121,8 @@ def history_chart(days: list[Day]) -> str:
         if early and late:
             summary += f"; average intensity {sum(early) / len(early):.1f} in the first half, {sum(late) / len(late):.1f} in the second"
     return "\n".join([*lines, summary + "."])
+
+
+def _dots(average: float) -> int:
+    """Filled dots for an average: 2.5 shows three (rounding half up, as people read it)."""
+    return min(5, int(average + 0.5))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from dmer_tips.bank.model import ONE_LINE, headline
 from dmer_tips.bank.yamlnodes import BOOL, INT, NULL, STR, UNUSABLE, Mapping, Node, Scalar, Sequence
 from dmer_tips.errors import Problem, did_you_mean
 from dmer_tips.timespec import SpecError
@@ -23,6 +24,21 @@ class Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+
+    def note(self, node: Node, what: str, fix: str) -> None:
+        """Advice that does not stop the file being used."""
+        self.notes.append(Problem(self.path, node.mark.line, node.mark.column, what, fix))
+
+    def one_line(self, node: Node, text: str) -> None:
+        """Note a text whose first sentence will not fit the one line GNOME shows."""
+        first = headline(text)
+        if len(first) > ONE_LINE:
+            self.note(
+                node,
+                f"the first sentence is {len(first)} characters; GNOME shows about {ONE_LINE} in a banner",
+                f"put the point in a first sentence of up to {ONE_LINE} characters; details can follow",
+            )
 
     def problem(self, node: Node | Scalar, what: str, fix: str) -> None:
         if isinstance(node, Scalar) and node.tag == UNUSABLE:

@@ -1,4 +1,9 @@
-"""`dmer-tips edit`: make the user's own copy of the tips, open it in their editor, check it afterwards."""
+"""`dmer-tips edit`: make the user's own copy of the tips, open it in an editor, and check it afterwards.
+
+The editor is the one the user chose ($VISUAL, $EDITOR). Without one: a terminal editor when there is a
+terminal to run it in, else the desktop's own way of opening a text file. Never a terminal editor with
+no terminal, which would hang invisibly.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from dmer_tips.bank.load import load_tip_bank
@@ -17,42 +25,88 @@ from dmer_tips.paths import bundled_tips_path, schema_path
 from dmer_tips.storage import write_atomically
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
-_FALLBACK_EDITORS = ("nano", "vi")
+_TERMINAL_EDITORS = ("nano", "vi")
+_DESKTOP_OPENERS = {"linux": ["xdg-open"], "darwin": ["open", "-t"]}
+
+
+def bundled_copy_text() -> str:
+    """The bundled tips, with the schema line pointing at the installed schema so editor completion works."""
+    text = bundled_tips_path().read_text(encoding="utf-8")
+    return _SCHEMA_LINE.sub(f"# yaml-language-server: $schema={schema_path().as_uri()}", text, count=1)
 
 
 def ensure_user_copy(target: Path) -> bool:
-    """Copy the bundled tips to `target` unless it exists; returns whether a copy was made.
-
-    The copy's schema line points at the installed schema, so editor completion works wherever it lives.
-    """
+    """Copy the bundled tips to `target` unless it exists; returns whether a copy was made."""
     if target.exists():
         return False
-    text = bundled_tips_path().read_text(encoding="utf-8")
-    text = _SCHEMA_LINE.sub(f"# yaml-language-server: $schema={schema_path().as_uri()}", text, count=1)
-    write_atomically(target, text.encode("utf-8"), mode=0o644)
+    write_atomically(target, bundled_copy_text().encode("utf-8"))
     return True
 
 
-def editor_command(environ: Mapping[str, str]) -> list[str]:
-    """`$VISUAL`, then `$EDITOR`, then the platform's plain editor."""
+def restore_bundled(target: Path, now: datetime) -> Path | None:
+    """Put the bundled tips in `target`, keeping what was there as `tips.yaml.bak-…`; returns that backup."""
+    backup = None
+    if target.exists():
+        backup = target.with_name(f"{target.name}.bak-{now:%Y%m%d-%H%M%S}")
+        try:
+            os.replace(target, backup)
+        except OSError as error:
+            raise DmerTipsError(f"{target}: cannot keep a backup ({error.strerror}) — nothing was changed") from None
+    write_atomically(target, bundled_copy_text().encode("utf-8"))
+    return backup
+
+
+@dataclass(frozen=True)
+class Opened:
+    """How the file was opened: `checked` is the bank after the editor closed, or None when the editor
+    runs on its own (the desktop's), in which case `how` says what the user should expect."""
+
+    how: str
+    checked: TipBank | None
+
+
+def open_for_editing(target: Path, environ: Mapping[str, str], interactive: bool) -> Opened:
+    """Open `target` as the user would expect (see the module docstring); raises TipBankError when a waited-for
+    edit leaves the file broken, and DmerTipsError when there is nothing to open it with."""
     for variable in ("VISUAL", "EDITOR"):
         if environ.get(variable):
-            return shlex.split(environ[variable], posix=os.name != "nt")
-    if os.name == "nt":
-        return ["notepad"]
-    found = next((name for name in _FALLBACK_EDITORS if shutil.which(name)), None)
-    if found is None:
-        raise DmerTipsError("no editor found — set $EDITOR, for example: export EDITOR=nano")
-    return [found]
+            command = shlex.split(environ[variable], posix=os.name != "nt")
+            return _edit_and_check(command, target, f"${variable}")
+    terminal_editor = next((name for name in _TERMINAL_EDITORS if shutil.which(name)), None)
+    if interactive and terminal_editor is not None:
+        return _edit_and_check([terminal_editor], target, terminal_editor)
+    if _has_desktop(environ):
+        return _open_on_desktop(target)
+    raise DmerTipsError(f"there is no editor to open {target} with — set one, for example: EDITOR=nano dmer-tips edit")
 
 
-def edit_and_check(target: Path, environ: Mapping[str, str]) -> TipBank:
-    """Open `target` in the user's editor and check it once the editor exits (raises TipBankError)."""
-    command = [*editor_command(environ), str(target)]
+def _edit_and_check(command: list[str], target: Path, chosen: str) -> Opened:
     try:
-        subprocess.run(command, check=False)
+        subprocess.run([*command, str(target)], check=False)
     except OSError as error:
         raise DmerTipsError(
             f"cannot start the editor {command[0]!r} ({error.strerror}) — check $VISUAL or $EDITOR"
         ) from None
-    return load_tip_bank(target)
+    return Opened(f"edited with {chosen}", load_tip_bank(target))
+
+
+def _has_desktop(environ: Mapping[str, str]) -> bool:
+    if os.name == "nt" or sys.platform == "darwin":
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_on_desktop(target: Path) -> Opened:
+    opener = next(
+        (command for platform, command in _DESKTOP_OPENERS.items() if sys.platform.startswith(platform)), None
+    )
+    try:
+        if opener is None:
+            os.startfile(target)  # type: ignore[attr-defined]  # Windows only
+        else:
+            subprocess.Popen([*opener, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as error:
+        raise DmerTipsError(
+            f"the desktop could not open {target} ({error.strerror}) — set an editor: EDITOR=nano dmer-tips edit"
+        ) from None
+    return Opened("opened in your desktop's text editor", None)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from dmer_tips.errors import DmerTipsError, did_you_mean
+from dmer_tips.errors import DmerTipsError, Problem, did_you_mean
 from dmer_tips.timespec import DailyWindow, format_clock, format_duration, format_weekdays
 
 TEXT_LIMIT = 200
 TITLE_LIMIT = 40
+ONE_LINE = 60  # GNOME shows the title and about this much of the body in a banner, then "…"
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def headline(text: str) -> str:
+    """The first sentence of a text: what must carry its point where only one line is shown."""
+    end = _SENTENCE_END.search(text)
+    return text[: end.end()] if end else text
 
 
 @dataclass(frozen=True)
@@ -73,13 +82,14 @@ class Settings:
     """Rules over all categories: never in `quiet_hours`, at least `min_gap` apart, at most `daily_max` a day.
 
     A slot that cannot be delivered within `grace` of its time (after a suspend, or pushed back by the
-    gap) is skipped rather than sent late.
+    gap) is skipped rather than sent late. A tip stays on screen for `show_for` (None: until dismissed).
     """
 
     quiet_hours: DailyWindow | None
     min_gap: timedelta
     daily_max: int
     grace: timedelta
+    show_for: timedelta | None = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -102,10 +112,13 @@ class Session:
 
 @dataclass(frozen=True)
 class TipBank:
+    """A checked tip file; `notes` are advice that does not stop it being used (`dmer-tips check` shows them)."""
+
     path: str
     settings: Settings
     categories: tuple[Category, ...]
     sessions: tuple[Session, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
     def session(self, name: str | None) -> Session:
         """The named session, or the first one; a DmerTipsError that suggests the closest name otherwise."""

@@ -40,7 +40,8 @@ _DEFAULT_SETTINGS = Settings(
     grace=timedelta(hours=1),
 )
 _TOP_KEYS = {"version": False, "settings": False, "sources": True, "categories": True, "sessions": False}
-_SETTINGS_KEYS = {"quiet_hours": False, "min_gap": False, "daily_max": False, "grace": False}
+_SETTINGS_KEYS = {"quiet_hours": False, "min_gap": False, "daily_max": False, "grace": False, "show_for": False}
+UNTIL_DISMISSED = "until-dismissed"
 _CATEGORY_KEYS = {"title": False, "schedule": True, "tips": True}
 _SCHEDULE_KEYS = {"at": False, "every": False, "window": False, "days": False, "jitter": False}
 _TIP_KEYS = {"id": False, "title": False, "text": True, "source": True}
@@ -61,7 +62,13 @@ def build_tip_bank(root: Node | None, checker: Checker) -> TipBank | None:
     """Check the whole document; returns None when any problem was recorded."""
     if root is None or (isinstance(root, Scalar) and root.tag == NULL):
         checker.problems.append(
-            Problem(checker.path, 1, 1, "the file is empty", "start from the bundled tips: dmer-tips edit")
+            Problem(
+                checker.path,
+                1,
+                1,
+                "the file is empty",
+                "fill it in, or start again from the bundled tips with `dmer-tips edit --restore`",
+            )
         )
         return None
     top = checker.mapping(root, "the tip file", _TOP_KEYS)
@@ -78,7 +85,7 @@ def build_tip_bank(root: Node | None, checker: Checker) -> TipBank | None:
     sessions = _sessions(entries["sessions"][1], checker, sources) if "sessions" in entries else ()
     if checker.problems or settings is None:
         return None
-    return TipBank(checker.path, settings, categories, sessions)
+    return TipBank(checker.path, settings, categories, sessions, tuple(checker.notes))
 
 
 def _settings(node: Node, checker: Checker) -> Settings | None:
@@ -102,9 +109,23 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
     grace = _optional(
         values, "grace", lambda n: checker.spec(n, "grace", parse_duration, "1h"), _DEFAULT_SETTINGS.grace
     )
+    show_for = _DEFAULT_SETTINGS.show_for
+    if "show_for" in values:
+        show_for = None if _is_word(values["show_for"], UNTIL_DISMISSED) else _show_for(values["show_for"], checker)
+        if show_for == timedelta(0):
+            return None
     if min_gap is None or daily_max is None or grace is None:
         return None
-    return Settings(quiet, min_gap, daily_max, grace)
+    return Settings(quiet, min_gap, daily_max, grace, show_for)
+
+
+def _show_for(node: Node, checker: Checker) -> timedelta:
+    """How long a tip stays on screen; timedelta(0) after recording a problem."""
+    shown = checker.spec(node, "show_for", parse_duration, f"20s or {UNTIL_DISMISSED}")
+    if shown is not None and shown < timedelta(seconds=1):
+        checker.problem(node, '"show_for" must be at least 1s', f"use a length like 20s, or {UNTIL_DISMISSED}")
+        return timedelta(0)
+    return shown or timedelta(0)
 
 
 def _sources(node: Node, checker: Checker) -> dict[str, Source]:
@@ -241,6 +262,8 @@ def _tip(category: str, default_title: str, node: Node, checker: Checker, source
         return None
     entries = {k: v for k, (_, v) in mapping.entries.items()}
     text = checker.text(entries["text"], "text", TEXT_LIMIT) if "text" in entries else None
+    if text is not None:
+        checker.one_line(entries["text"], text)
     title = checker.text(entries["title"], "title", TITLE_LIMIT) if "title" in entries else default_title
     tip_id = (
         checker.name(entries["id"], "tip id") if "id" in entries else (derived_tip_id(category, text) if text else None)
@@ -291,6 +314,8 @@ def _steps(session: str, node: Node, checker: Checker, sources: dict[str, Source
         entries = {k: v for k, (_, v) in mapping.entries.items()}
         after = checker.spec(entries["after"], "after", parse_duration, "45s") if "after" in entries else None
         text = checker.text(entries["text"], "text", TEXT_LIMIT) if "text" in entries else None
+        if text is not None:
+            checker.one_line(entries["text"], text)
         title = checker.text(entries["title"], "title", TITLE_LIMIT) if "title" in entries else "Let-down companion"
         source = _source(entries["source"], checker, sources) if "source" in entries else None
         if after is not None and (after > MAX_STEP_AFTER or (steps and after < steps[-1].after)):
@@ -318,4 +343,8 @@ def _default_window(settings: Settings | None) -> DailyWindow:
 
 
 def _is_none_word(node: Node) -> bool:
-    return isinstance(node, Scalar) and node.tag == STR and node.text.strip().lower() == "none"
+    return _is_word(node, "none")
+
+
+def _is_word(node: Node, word: str) -> bool:
+    return isinstance(node, Scalar) and node.tag == STR and node.text.strip().lower() == word

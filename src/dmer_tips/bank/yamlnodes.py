@@ -216,7 +216,18 @@ def _compose_with(loader: type, text: str, max_depth: int) -> Composed:
     return Composed(builder.root, builder.issues)
 
 
+_UNCLOSED = {
+    "while scanning a quoted scalar": ("this quote is never closed", "end the text with the same quote mark"),
+    "while parsing a flow sequence": ("this [ is never closed", "close the list with ]"),
+    "while parsing a flow mapping": ("this { is never closed", "close the group with }"),
+}
+
+
 def _syntax_issue(error: yaml.MarkedYAMLError, text: str) -> Issue:
+    opened = _UNCLOSED.get(error.context or "")
+    if opened is not None and error.context_mark is not None:
+        # The parser notices only where the file ends or the next key starts; the cause is where it opened.
+        return Issue(Mark(error.context_mark.line + 1, error.context_mark.column + 1), *opened)
     mark = error.problem_mark or error.context_mark
     problem = error.problem or "the file cannot be read as YAML"
     where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 TYPE_CHECKING = False  # `typing` stays off the start-up of `dmer-tips status`
 if TYPE_CHECKING:
-    from typing import Any
+    from dmer_tips.service.protocol import Status
 
 
-def status_text(status: dict[str, Any], now: datetime) -> str:
+def status_text(status: Status, now: datetime) -> str:
     """The running service's status for people."""
     reload = status["reload"]
     reload_line = (
@@ -17,20 +17,32 @@ def status_text(status: dict[str, Any], now: datetime) -> str:
         if reload["ok"]
         else "PROBLEM, keeping the last good tips:\n    " + "\n    ".join(reload["problems"])
     )
-    paused_line = status["pause"]["text"] if status["pause"] else "no"
+    pause = status["pause"]
     upcoming = sorted(((at, name) for name, at in status["next"].items() if at), key=lambda item: item[0])
+    tips = f"{status['tips']} tip{'s' if status['tips'] != 1 else ''}"
     lines = [
         f"dmer-tips is running (pid {status['pid']}), sending to {status['notifications_to']}.",
-        f"tips file:   {status['tips_file']} ({status['tips']} tips)",
+        f"tips file:   {status['tips_file']} ({tips})",
         f"last reload: {reload_line}",
-        f"paused:      {paused_line}",
+        f"paused:      {pause['text'] if pause else 'no'}",
         f"sent today:  {status['sent_today']}",
-        "next:",
     ]
-    width = max((len(name) for _, name in upcoming), default=0)
-    lines += [f"  {name:<{width}}  {_clock_of(at)}" for at, name in upcoming]
+    if pause is not None and pause["until"] is None:
+        lines.append("next:        nothing until you resume (`dmer-tips resume`)")
+    elif not upcoming:
+        lines.append("next:        nothing within two weeks")
+    else:
+        lines.append("next:" + (" (after the pause)" if pause else ""))
+        width = max(len(name) for _, name in upcoming)
+        lines += [f"  {name:<{width}}  {_when(at, now)}" for at, name in upcoming]
     return "\n".join(lines)
 
 
 def _clock_of(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%a %H:%M") if iso else "-"
+
+
+def _when(iso: str, now: datetime) -> str:
+    """`Mon 09:00`, with the date when it is not within the coming week."""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment:%a %H:%M}" if moment - now < timedelta(days=6) else f"{moment:%a %-d %b %H:%M}"

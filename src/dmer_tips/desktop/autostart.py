@@ -1,7 +1,10 @@
-"""Starting the service at login: a systemd user unit, an XDG autostart entry, a launchd agent or a Startup script.
+"""Fitting into the desktop: starting at login (a systemd user unit, an XDG autostart entry, a launchd agent or a
+Startup script), and on Linux the application entry that names dmer-tips to the desktop.
 
-Entries are written only when the user asks (`install-service`) and removed only when asked
-(`uninstall-service`); the service itself never creates one, so a removed entry stays removed.
+Autostart entries are written only when the user asks (`install-service`) and removed only when asked
+(`uninstall-service`); the service never creates one, so a removed entry stays removed. The application
+entry `dmer-tips.desktop` is different: notifications name it (the `desktop-entry` hint), and without it
+GNOME lists no switch for dmer-tips in Settings → Notifications, so the service adds it when missing.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.paths import icon_path
-from dmer_tips.storage import write_atomically
+from dmer_tips.notify.base import APP_NAME, DESKTOP_ENTRY
+from dmer_tips.paths import AppPaths, icon_path
+from dmer_tips.storage import replace_atomically
 
 UNIT_NAME = "dmer-tips.service"
+APPLICATION_ENTRY = f"{DESKTOP_ENTRY}.desktop"  # the entry our notifications name in their desktop-entry hint
 Runner = Callable[[Sequence[str]], int]
 
 
@@ -42,38 +47,45 @@ def systemd_user_available(run: Runner) -> bool:
     return shutil.which("systemctl") is not None and run(["systemctl", "--user", "show-environment"]) == 0
 
 
-def plan(platform: str, home: Path, config_dir: Path, systemd: bool, data_dir: Path | None = None) -> list[Entry]:
-    """The entries for this platform: the autostart one, and on Linux the companion's launcher.
-
-    `config_dir` and `data_dir` are the user's config and data bases (e.g. ~/.config and ~/.local/share).
-    """
-    entries = [_autostart(platform, home, config_dir, systemd)]
+def plan(platform: str, home: Path, paths: AppPaths, systemd: bool) -> list[Entry]:
+    """The entries for this platform: the autostart one, and on Linux the application entry."""
+    entries = [_autostart(platform, home, paths, systemd)]
     if platform.startswith("linux"):
-        entries.append(
-            _launcher((data_dir or home / ".local" / "share") / "applications" / "dmer-tips-companion.desktop")
-        )
+        entries.append(application_entry(paths))
     return entries
 
 
-def _launcher(path: Path) -> Entry:
-    """A desktop launcher, "Start let-down companion", so a session starts with one click."""
+def application_entry(paths: AppPaths) -> Entry:
+    """`dmer-tips.desktop`: the name and icon the desktop shows for our notifications (and its per-app
+    notification switch), and a launcher that starts the let-down companion with one click."""
     command = [sys.executable, "-m", "dmer_tips", "session"]
     return Entry(
-        path,
+        paths.applications_dir / APPLICATION_ENTRY,
         (
             "[Desktop Entry]\n"
             "Type=Application\n"
-            "Name=Start let-down companion\n"
-            "Comment=Gentle grounding steps through the let-down wave (dmer-tips)\n"
+            f"Name={APP_NAME}\n"
+            "GenericName=Let-down companion\n"
+            "Comment=Start the let-down companion: gentle steps through the wave\n"
             f"Exec={' '.join(_desktop_quote(part) for part in command)}\n"
             f"Icon={icon_path()}\n"
             "Terminal=false\n"
             "Categories=Utility;\n"
+            "X-GNOME-UsesNotifications=true\n"
         ),
     )
 
 
-def _autostart(platform: str, home: Path, config_dir: Path, systemd: bool) -> Entry:
+def ensure_application_entry(paths: AppPaths) -> bool:
+    """Write the application entry when it is missing or outdated; whether it was written."""
+    entry = application_entry(paths)
+    if entry.path.exists() and entry.path.read_text(encoding="utf-8") == entry.content:
+        return False
+    _write(entry)
+    return True
+
+
+def _autostart(platform: str, home: Path, paths: AppPaths, systemd: bool) -> Entry:
     command = service_command()
     if platform == "darwin":
         agent = {
@@ -106,7 +118,7 @@ def _autostart(platform: str, home: Path, config_dir: Path, systemd: bool) -> En
             "[Install]\n"
             "WantedBy=default.target\n"
         )
-        path = config_dir / "systemd" / "user" / UNIT_NAME
+        path = paths.config_dir.parent / "systemd" / "user" / UNIT_NAME
         return Entry(
             path,
             unit,
@@ -122,7 +134,7 @@ def _autostart(platform: str, home: Path, config_dir: Path, systemd: bool) -> En
         "NoDisplay=true\n"
         "X-GNOME-Autostart-enabled=true\n"
     )
-    return Entry(config_dir / "autostart" / "dmer-tips.desktop", desktop)
+    return Entry(paths.autostart_dir / "dmer-tips.desktop", desktop)
 
 
 def install(entries: list[Entry], dry_run: bool, run: Runner) -> list[str]:
@@ -145,7 +157,7 @@ def _install(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
     if entry.path.exists() and entry.path.read_text(encoding="utf-8") == entry.content:
         done.append(f"{entry.path} is already installed")
     else:
-        write_atomically(entry.path, entry.content.encode("utf-8"), mode=0o644)
+        _write(entry)
         done.append(f"wrote {entry.path}")
     done += _run_all(entry.enable, run)
     return done
@@ -159,6 +171,15 @@ def _uninstall(entry: Entry, dry_run: bool, run: Runner) -> list[str]:
     done = _run_all(entry.disable[:1], run)
     entry.path.unlink()
     return [*done, f"removed {entry.path}", *_run_all(entry.disable[1:], run)]
+
+
+def _write(entry: Entry) -> None:
+    """Desktop folders are shared with other programs: made if missing, never tightened."""
+    try:
+        entry.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DmerTipsError(f"{entry.path.parent}: cannot create this folder ({error.strerror})") from None
+    replace_atomically(entry.path, entry.content.encode("utf-8"), mode=0o644)
 
 
 def run_quietly(command: Sequence[str]) -> int:

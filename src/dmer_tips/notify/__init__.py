@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from dmer_tips.notify.base import Notification, Notifier, NotifyError
 from dmer_tips.notify.console import ConsoleNotifier
 from dmer_tips.notify.fallback import FallbackNotifier
 
-__all__ = ["ConsoleNotifier", "FallbackNotifier", "Notification", "Notifier", "NotifyError", "desktop_notifier"]
+__all__ = [
+    "ConsoleNotifier",
+    "FallbackNotifier",
+    "Notification",
+    "Notifier",
+    "NotifyError",
+    "desktop_notifier",
+    "make_notifier",
+]
+
+
+def make_notifier(out: TextIO | None = None) -> FallbackNotifier:
+    """The desktop, falling back to printing on `out` (standard output by default) when it cannot show one."""
+    return FallbackNotifier(desktop_notifier(), ConsoleNotifier(out))
 
 
 def desktop_notifier(platform: str = sys.platform) -> Notifier:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Literal
 
 from dmer_tips.errors import DmerTipsError
 
 APP_NAME = "D-MER Tips"
+DESKTOP_ENTRY = "dmer-tips"  # our notifications name the application entry dmer-tips.desktop
+DEFAULT_SHOW_FOR_S = 20.0
+Kind = Literal["tip", "companion", "problem", "notice"]
 
 
 class NotifyError(DmerTipsError):
@@ -16,10 +20,22 @@ class NotifyError(DmerTipsError):
 
 @dataclass(frozen=True)
 class Notification:
-    """What the user sees. `body` is plain text: each backend escapes or shortens it as its platform needs."""
+    """What the user sees. `body` is plain text: each backend escapes or shortens it as its platform needs.
+
+    `kind` chooses the icon and which earlier notification this one replaces (see `slot`); it stays on
+    screen for `show_for_s` seconds, or until dismissed when None.
+    """
 
     title: str
     body: str
+    kind: Kind = "tip"
+    show_for_s: float | None = DEFAULT_SHOW_FOR_S
+
+    @property
+    def slot(self) -> str:
+        """Notifications of one slot replace each other on screen; a problem or a notice is never replaced
+        unseen by the next tip or companion step."""
+        return "main" if self.kind in ("tip", "companion") else self.kind
 
 
 class Notifier(ABC):
@@ -28,11 +44,19 @@ class Notifier(ABC):
     name: str = "notifier"
 
     @abstractmethod
-    def send(self, notification: Notification) -> None: ...
+    def send(self, notification: Notification) -> int | None:
+        """Show it; returns the desktop's id for it where the platform has one."""
 
     def probe(self) -> str:
         """Where notifications will appear, in words; raises NotifyError if that place is unreachable."""
         return self.name
+
+    def slot_ids(self) -> dict[str, int]:
+        """The id last shown in each slot, to be kept across a restart (none where ids do not exist)."""
+        return {}
+
+    def restore_slot_ids(self, ids: dict[str, int]) -> None:  # noqa: B027 - optional: most backends have no ids
+        """Carry on replacing what an earlier run showed."""
 
     def close(self) -> None:  # noqa: B027 - optional hook: most backends hold no connection
         """Release connections; the default has none."""

@@ -21,11 +21,11 @@ class FallbackNotifier(Notifier):
         self.name = primary.name
         self._down_reason: str | None = None
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification) -> int | None:
         try:
-            self.primary.send(notification)
+            shown_as = self.primary.send(notification)
         except NotifyError as error:
-            log.warning("notification not shown by %s, printed instead", self.primary.name, exc_info=True)
+            log.warning("notification not shown by %s, printed instead: %s", self.primary.name, error)
             self._fall_back(notification, str(error))
         except Exception as error:  # a bug in a backend must never stop the reminders
             log.exception("notification backend %s failed unexpectedly", self.primary.name)
@@ -34,6 +34,13 @@ class FallbackNotifier(Notifier):
             if self._down_reason is not None:
                 log.info("desktop notifications work again")
                 self._down_reason = None
+            return shown_as
+        return None
+
+    @property
+    def on_desktop(self) -> bool:
+        """Whether the last notification reached the desktop (rather than being printed)."""
+        return self._down_reason is None
 
     @property
     def place(self) -> str:
@@ -56,10 +63,20 @@ class FallbackNotifier(Notifier):
     def _went_down(self, reason: str) -> None:
         """Say once per outage why reminders are printed instead of shown."""
         if self._down_reason is None:
-            notice = f"Desktop notifications are not reachable ({reason}); printing reminders here instead, and trying the desktop again for each one."
+            # Printed, never shown on a desktop (it is down), so it need not fit GNOME's one line.
+            notice = (
+                f"Desktop notifications are not reachable ({reason}); printing reminders here instead,"
+                " and trying the desktop again for each one."
+            )
             log.warning(notice)
-            self.fallback.send(Notification("dmer-tips", notice))
+            self.fallback.send(Notification("dmer-tips", notice, "notice"))
         self._down_reason = reason
+
+    def slot_ids(self) -> dict[str, int]:
+        return self.primary.slot_ids()
+
+    def restore_slot_ids(self, ids: dict[str, int]) -> None:
+        self.primary.restore_slot_ids(ids)
 
     def close(self) -> None:
         self.primary.close()

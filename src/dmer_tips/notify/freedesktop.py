@@ -2,8 +2,10 @@
 
 plyer's Linux path is wrong in ways a user notices (tips never expire and pile up, text starting with `-`
 vanishes, urgency has the wrong type, and a missing server goes unnoticed), so on Linux we follow the
-spec ourselves: server-default expiry, urgency normal as a byte, our app name and icon, each tip replacing
-the previous one, the body escaped exactly when the server renders markup, and every failure raised.
+spec ourselves: an explicit expiry (some servers, such as mako, otherwise keep a notification forever),
+urgency normal as a byte, our app name, an icon that fits each kind, each notification replacing the last
+of its slot (also after a restart), the body escaped exactly when the server renders markup, and every
+failure raised.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from dmer_tips.notify.base import APP_NAME, Notification, Notifier, NotifyError
+from dmer_tips.notify.base import APP_NAME, DESKTOP_ENTRY, Notification, Notifier, NotifyError
 from dmer_tips.paths import icon_path
 
 CALL_TIMEOUT_S = 2.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1
-SERVER_DEFAULT_EXPIRY = -1
+NEVER_EXPIRE = 0
+# Names from the freedesktop icon naming spec, which every icon theme provides; tips keep our own icon.
+THEMED_ICONS = {"problem": "dialog-warning", "notice": "dialog-information"}
 
 
 def escape_markup(text: str) -> str:
@@ -31,22 +35,31 @@ class FreedesktopNotifier(Notifier):
         self.app_name = app_name
         self._connection: Any = None
         self._markup = False
-        self._last_id = 0
+        self._last_ids: dict[str, int] = {}
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification) -> int:
         body = escape_markup(notification.body) if self._connect_and_markup() else notification.body
-        hints = {"urgency": ("y", URGENCY_NORMAL), "desktop-entry": ("s", "dmer-tips")}
+        hints = {"urgency": ("y", URGENCY_NORMAL), "desktop-entry": ("s", DESKTOP_ENTRY)}
+        shown_for = notification.show_for_s
         arguments: tuple[Any, ...] = (
             self.app_name,
-            self._last_id,
-            str(icon_path()),
+            self._last_ids.get(notification.slot, 0),
+            THEMED_ICONS.get(notification.kind) or str(icon_path()),
             notification.title,
             body,
             [],
             hints,
-            SERVER_DEFAULT_EXPIRY,
+            NEVER_EXPIRE if shown_for is None else max(1, round(shown_for * 1000)),
         )
-        (self._last_id,) = self._call("Notify", "susssasa{sv}i", arguments)
+        (shown_as,) = self._call("Notify", "susssasa{sv}i", arguments)
+        self._last_ids[notification.slot] = int(shown_as)
+        return int(shown_as)
+
+    def slot_ids(self) -> dict[str, int]:
+        return dict(self._last_ids)
+
+    def restore_slot_ids(self, ids: dict[str, int]) -> None:
+        self._last_ids.update(ids)
 
     def probe(self) -> str:
         self._connect_and_markup()

@@ -39,6 +39,7 @@ class ServiceState:
     rotation: Rotation
     plan: PlanState = field(default_factory=PlanState)
     pause: Pause | None = None
+    notification_ids: dict[str, int] = field(default_factory=dict)  # the last one on screen per slot
 
     @classmethod
     def fresh(cls, seed: int | None = None) -> ServiceState:
@@ -60,6 +61,7 @@ class ServiceState:
                 "sent_count": plan.sent_count,
             },
             "pause": self.pause.to_json() if self.pause else None,
+            "notification_ids": self.notification_ids,
         }
 
     @classmethod
@@ -85,6 +87,10 @@ class ServiceState:
                 _int(plan.get("sent_count", 0), "sent_count"),
             ),
             _pause(top),
+            {
+                slot: _int(shown_as, "a notification id")
+                for slot, shown_as in _dict(top.get("notification_ids", {}), "notification_ids").items()
+            },
         )
         return state
 

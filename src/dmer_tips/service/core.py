@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
+from dmer_tips.bank.model import Tip
 from dmer_tips.companion import PlannedStep, plan_session, refuse_if_paused
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.notify import FallbackNotifier, Notification
@@ -68,6 +69,7 @@ class Parts:
     say: Callable[[str], None]  # a line for the person who started the service (its terminal, and the log)
     end_loop: Callable[[], None]
     rng: random.Random = field(default_factory=random.Random)
+    user_copy: Path | None = None  # when running on the bundled tips: the user's copy, to switch to once it appears
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Service:
         self.parts = parts
         self.reminders = reminders
         self.last_reload = loaded
+        self.tips_file = parts.tips_file
         self._companion: _CompanionRun | None = None
         self._runs = 0
 
@@ -91,6 +94,7 @@ class Service:
     def start(self) -> None:
         """Say what is happening, save the starting point, and plan the first reminder."""
         now = self.parts.clock()
+        self.parts.notifier.restore_slot_ids(self.reminders.state.notification_ids)
         self.save()  # so a crash before the first reminder loses nothing
         bank = self.reminders.bank
         self.parts.say(f"dmer-tips is running with {len(bank.tips)} tips from {bank.path}.")
@@ -112,8 +116,8 @@ class Service:
                 self._deliver()
             case ClockJumped(delta):
                 self._clock_jumped(delta)
-            case TipFileTouched():
-                self.parts.timers.at(RELOAD, self.parts.clock() + SETTLE, Reload())
+            case TipFileTouched(path):
+                self._touched(path)
             case Reload():
                 self.reload()
             case SessionStep(run, index):
@@ -131,8 +135,16 @@ class Service:
             tip = self.reminders.take(due)
             self.save()
             log.info("sending %s/%s", tip.category, tip.id)
-            self.parts.notifier.send(Notification(tip.title, tip.text))
+            self._show(self._tip_notification(tip))
         self._arm()
+
+    def _touched(self, path: Path) -> None:
+        if path == self.parts.user_copy and path != self.tips_file and path.exists():
+            log.info("your own copy of the tips appeared at %s; switching to it", path)
+            self.tips_file = path
+            self.last_reload = self.last_reload.for_another_file()
+        if path == self.tips_file:
+            self.parts.timers.at(RELOAD, self.parts.clock() + SETTLE, Reload())
 
     def _clock_jumped(self, delta: timedelta) -> None:
         if delta < timedelta(0):
@@ -158,7 +170,7 @@ class Service:
         """Re-read the tip file: a valid edit takes over; a broken one keeps the last good bank and says so once."""
         now = self.parts.clock()
         try:
-            change = read_bank_if_changed(self.parts.tips_file, self.last_reload)
+            change = read_bank_if_changed(self.tips_file, self.last_reload)
         except TipBankError as error:
             self._reload_failed(self.last_reload.failed(error, now))
             return self.last_reload
@@ -168,7 +180,7 @@ class Service:
         bank, data = change
         self.reminders.replace_bank(bank, now)
         self.last_reload = ReloadResult.loaded(bank, data, now)
-        log.info("reloaded %s: %d tips", self.parts.tips_file, len(bank.tips))
+        log.info("reloaded %s: %d tips", self.tips_file, len(bank.tips))
         self._arm()
         return self.last_reload
 
@@ -177,7 +189,7 @@ class Service:
         self.last_reload = result
         log.warning("the tip file has problems; keeping the last good tips:\n%s", "\n".join(map(str, result.problems)))
         if first_time:
-            self.parts.notifier.send(result.notification())
+            self._show(result.notification())
 
     def pause(self, request: PauseRequest) -> PauseReport:
         now = self.parts.clock()
@@ -209,13 +221,13 @@ class Service:
     def send_tip_now(self, category: str | None) -> TipReport:
         tip = pick_tip(self.reminders.bank, self.reminders.state.rotation, category, self.parts.rng)
         self.save()
-        self.parts.notifier.send(Notification(tip.title, tip.text))
+        self._show(self._tip_notification(tip))
         return {
             "category": tip.category,
             "id": tip.id,
             "title": tip.title,
             "text": tip.text,
-            "shown_on": self.parts.notifier.place,
+            "on_desktop": self.parts.notifier.on_desktop,
         }
 
     def start_session(self, name: str | None, respect_pause: bool) -> SessionStarted:
@@ -249,7 +261,7 @@ class Service:
         if late > SESSION_STEP_GRACE:
             log.info("skipping companion step %d, %s late (the computer was asleep?)", index + 1, late)
         else:
-            self.parts.notifier.send(step.notification)
+            self._show(step.notification)
         companion.sent = index + 1
         if companion.sent == len(companion.steps):
             self._companion = None
@@ -262,7 +274,7 @@ class Service:
         return {
             "running": True,
             "pid": os.getpid(),
-            "tips_file": str(self.parts.tips_file),
+            "tips_file": str(self.tips_file),
             "tips": len(self.reminders.bank.tips),
             "reload": self.last_reload.report(),
             "pause": {"until": pause.until.isoformat() if pause.until else None, "text": pause.describe(zone, now)}
@@ -318,8 +330,20 @@ class Service:
 
     # --- plumbing --------------------------------------------------------------------------------
 
+    def _tip_notification(self, tip: Tip) -> Notification:
+        show_for = self.reminders.bank.settings.show_for
+        return Notification(tip.title, tip.text, "tip", show_for.total_seconds() if show_for else None)
+
+    def _show(self, notification: Notification) -> None:
+        """Show it; a new id for a slot is saved, so a restart replaces it instead of stacking a second."""
+        before = self.parts.notifier.slot_ids()
+        self.parts.notifier.send(notification)
+        if self.parts.notifier.slot_ids() != before:
+            self.save()
+
     def save(self) -> str | None:
         """Save the state; returns what went wrong, or None. A full disk never stops the reminders."""
+        self.reminders.state.notification_ids = self.parts.notifier.slot_ids()
         try:
             self.parts.state_file.save(self.reminders.state)
         except DmerTipsError as error:

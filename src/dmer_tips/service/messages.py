@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from dmer_tips.service.protocol import Reply
@@ -24,7 +25,10 @@ class ClockJumped:
 
 @dataclass(frozen=True)
 class TipFileTouched:
-    """A save touched the tip file; the service reloads once the saving has settled."""
+    """A save touched `path` (the tip file, or the user's copy appearing); the service reloads once the saving
+    has settled."""
+
+    path: Path
 
 
 @dataclass(frozen=True)

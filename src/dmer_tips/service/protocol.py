@@ -54,7 +54,7 @@ class TipReport(TypedDict):
     id: str
     title: str
     text: str
-    shown_on: str
+    on_desktop: bool
 
 
 class SessionStarted(TypedDict):

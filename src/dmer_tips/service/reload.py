@@ -12,7 +12,8 @@ from dmer_tips.errors import Problem, TipBankError
 from dmer_tips.notify import Notification
 from dmer_tips.service.protocol import ReloadReport
 
-NOTIFICATION_LIMIT = 200
+NOTIFICATION_LIMIT = 240
+PROBLEM_SHOW_FOR_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class ReloadResult:
     def loaded(cls, bank: TipBank, data: bytes, at: datetime) -> ReloadResult:
         return cls(True, at, len(bank.tips), data)
 
+    def for_another_file(self) -> ReloadResult:
+        """The bank in use stays, but the next read takes whatever the (new) file holds."""
+        return replace(self, good_bytes=b"")
+
     def checked(self, at: datetime) -> ReloadResult:
         """The file was read again and still holds the bank in use."""
         return replace(self, ok=True, at=at, problems=())
@@ -41,13 +46,11 @@ class ReloadResult:
         return ReloadResult(False, at, self.tips, self.good_bytes, tuple(error.problems))
 
     def notification(self) -> Notification:
-        """One gentle notification naming the file, line and first problem."""
+        """One gentle notification: its first line says the reminders go on; then the file, line and problem."""
         first = self.problems[0]
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        body = f"{Path(first.path).name} line {first.line}: {first.what}{more}. Your reminders go on with the last good version."
-        if len(body) > NOTIFICATION_LIMIT:
-            body = f"{Path(first.path).name} line {first.line}: {first.what}{more}."
-        return Notification("Your tips file needs a look", body)
+        body = f"Your reminders go on with the last good tips. {Path(first.path).name} line {first.line}: {first.what}{more}."
+        return Notification("Your tips file needs a look", body[:NOTIFICATION_LIMIT], "problem", PROBLEM_SHOW_FOR_S)
 
     def report(self) -> ReloadReport:
         return {

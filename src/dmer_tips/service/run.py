@@ -16,7 +16,10 @@ from datetime import tzinfo
 from typing import TextIO
 
 from dmer_tips.bank.load import parse_tip_bank, read_tip_file
-from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, desktop_notifier
+from dmer_tips.desktop.autostart import ensure_application_entry
+from dmer_tips.errors import DmerTipsError
+from dmer_tips.notify import FallbackNotifier, make_notifier
+from dmer_tips.notify.base import APP_NAME
 from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.state import StateFile
@@ -29,8 +32,20 @@ from dmer_tips.service.loop import EventLoop, SchedulerTimers
 from dmer_tips.service.messages import ClockJumped, Message, Reload, Stop, TipFileTouched
 from dmer_tips.service.reload import ReloadResult
 from dmer_tips.service.watch import TipFileWatcher
+from dmer_tips.storage import private_dir
 
 log = logging.getLogger(__name__)
+
+
+def _name_ourselves_to_the_desktop(paths: AppPaths, notifier: FallbackNotifier, say: Callable[[str], None]) -> None:
+    """On a Linux desktop, the application entry our notifications name: without it GNOME offers no switch for them."""
+    if not sys.platform.startswith("linux") or not notifier.on_desktop:
+        return
+    try:
+        if ensure_application_entry(paths):
+            say(f"Added {APP_NAME} to your applications, so your desktop can list its notifications in its settings.")
+    except DmerTipsError as error:
+        log.warning("could not add the application entry: %s", error)
 
 
 def run_service(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO = sys.stdout) -> int:
@@ -61,11 +76,17 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         service.handle(message)
 
     loop: EventLoop[Message] = EventLoop(zone, handle, ClockSetAlarm.if_available())
-    notifier = FallbackNotifier(desktop_notifier(), ConsoleNotifier(out))
-    parts = Parts(utc_now, zone, SchedulerTimers(loop), notifier, state_file, tips.path, say, loop.shutdown)
+    notifier = make_notifier(out)
+    user_copy = paths.user_tips_file if tips.follows_user_copy and tips.path != paths.user_tips_file else None
+    parts = Parts(
+        utc_now, zone, SchedulerTimers(loop), notifier, state_file, tips.path, say, loop.shutdown, user_copy=user_copy
+    )
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, now))
     control = ControlServer(paths, loop, loop.post)
-    watcher = TipFileWatcher(tips.path, lambda: loop.post(TipFileTouched()))
+    if user_copy is not None:
+        private_dir(user_copy.parent)  # so it can be watched for the copy `dmer-tips edit` makes
+    watched = [tips.path] if user_copy is None else [tips.path, user_copy]
+    watcher = TipFileWatcher(watched, lambda path: loop.post(TipFileTouched(path)))
     clock = ClockWatch()
 
     def on_wake() -> None:
@@ -86,6 +107,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         control.start()
         watcher.start()
         service.start()
+        _name_ourselves_to_the_desktop(paths, notifier, say)
         loop.start()
     finally:
         watcher.stop()

@@ -9,6 +9,7 @@ is never used.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,14 @@ log = logging.getLogger(__name__)
 
 
 class TipFileWatcher:
-    """Calls `on_touch()` (from watchdog's thread) for every save event of `path`. Never raises from its threads."""
+    """Calls `on_touch(path)` (from watchdog's thread) for every save event of one of `paths`.
 
-    def __init__(self, path: Path, on_touch: Callable[[], None]) -> None:
-        self.path = path.resolve()
+    Never raises from its threads. (Two paths when the service uses the bundled tips: it also watches for
+    the user's own copy to appear.)
+    """
+
+    def __init__(self, paths: list[Path], on_touch: Callable[[Path], None]) -> None:
+        self.paths = {path.resolve().parent / path.name for path in paths}
         self.on_touch = on_touch
         self._observer: Any = None
 
@@ -34,11 +39,11 @@ class TipFileWatcher:
             FileMovedEvent,
             FileSystemEventHandler,
         )
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
 
         # Only what a save does: another program merely reading a file in the folder must not wake us.
-        SAVE_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent]
-        from watchdog.observers import Observer
-
+        save_events = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent]
         watcher = self
 
         class Handler(FileSystemEventHandler):
@@ -48,21 +53,21 @@ class TipFileWatcher:
                 except Exception:  # an exception escaping here would kill the observer for good
                     log.exception("error while handling a file event")
 
-        from watchdog.observers.polling import PollingObserver
-
+        folders = sorted({path.parent for path in self.paths})
         # Kernel events first; stat polling only where they cannot be had (e.g. inotify limits reached).
         for how, make in (("kernel events", Observer), ("stat polling", PollingObserver)):
             observer = make()
             try:
-                observer.schedule(Handler(), str(self.path.parent), recursive=False, event_filter=SAVE_EVENTS)
+                for folder in folders:
+                    observer.schedule(Handler(), str(folder), recursive=False, event_filter=save_events)
                 observer.start()
             except Exception:  # a missing folder or exhausted watches: try the next way, then retry later
-                log.warning("cannot watch %s with %s", self.path.parent, how, exc_info=True)
+                log.warning("cannot watch %s with %s", ", ".join(map(str, folders)), how, exc_info=True)
                 continue
             self._observer = observer
-            log.info("watching %s for changes (%s)", self.path, how)
+            log.info("watching %s for changes (%s)", ", ".join(map(str, sorted(self.paths))), how)
             return
-        log.error("cannot watch %s for changes; will try again later", self.path.parent)
+        log.error("cannot watch %s for changes; will try again later", ", ".join(map(str, folders)))
 
     def ensure_alive(self) -> None:
         """Restart the watch if its thread died or never started (the service calls this whenever it wakes)."""
@@ -73,9 +78,13 @@ class TipFileWatcher:
             self.start()
 
     def _saw(self, event: Any) -> None:
-        names = {Path(str(p)).name for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")) if p}
-        if self.path.name in names:
-            self.on_touch()
+        for name in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
+            if not name:
+                continue
+            path = Path(os.fsdecode(name))
+            touched = path.parent.resolve() / path.name
+            if touched in self.paths:
+                self.on_touch(touched)
 
     def stop(self) -> None:
         if self._observer is not None:

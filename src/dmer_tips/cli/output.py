@@ -1,0 +1,59 @@
+"""Printing for people: long lines wrap between words, continuing under their own column.
+
+Wrapping happens only for a terminal (or when $COLUMNS says how wide): output piped into another program
+keeps one record per line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+_COLUMN_GAP = re.compile(r"\S(\s{2,})(?=\S)")  # two or more spaces between columns of a table line
+_FALLBACK_INDENT = 2
+
+
+def terminal_width() -> int | None:
+    """$COLUMNS, else the terminal's width, else None (not a terminal)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError):
+        return None
+
+
+def show(text: str) -> None:
+    """Print `text`, each long line wrapped to the terminal."""
+    width = terminal_width()
+    lines = text.split("\n") if width is None else [part for line in text.split("\n") for part in wrap(line, width)]
+    print("\n".join(lines))
+
+
+def wrap(line: str, width: int) -> list[str]:
+    """`line` broken between words to fit `width`; continuations start under the line's last column."""
+    if len(line) <= width:
+        return [line]
+    indent = _hanging_indent(line, width)
+    lines: list[str] = []
+    current = line
+    while len(current) > width:
+        cut = current.rfind(" ", indent + 1, width + 1)
+        if cut <= indent or not current[indent:cut].strip():
+            cut = width  # one word longer than the line: break it rather than overflow
+        lines.append(current[:cut].rstrip())
+        current = " " * indent + current[cut:].lstrip()
+    lines.append(current)
+    return lines
+
+
+def _hanging_indent(line: str, width: int) -> int:
+    """Where continuation lines start: after the last column gap in the first two thirds, else a little in."""
+    gaps = [match.end(1) for match in _COLUMN_GAP.finditer(line) if match.end(1) <= width * 2 // 3]
+    if gaps:
+        return gaps[-1]
+    leading = len(line) - len(line.lstrip(" "))
+    return min(leading + _FALLBACK_INDENT, width // 2)
