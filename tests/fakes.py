@@ -78,6 +78,7 @@ class Harness:
     timers: FakeTimers
     desktop: RecordingNotifier
     now: datetime
+    zone: tzinfo = BERLIN
     said: list[str] = field(default_factory=list)
     stopped: bool = False
 
@@ -117,7 +118,7 @@ def build_service(
     state_file = StateFile(tmp_path / "state" / "state.json")
     parts = Parts(
         clock=lambda: holder[0].now,
-        zone=zone,
+        local_zone=lambda: holder[0].zone,
         timers=timers,
         notifier=notifier,
         state_file=state_file,
@@ -128,6 +129,6 @@ def build_service(
     )
     reminders = Reminders(bank, ServiceState.fresh(seed), zone, start)
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, start))
-    holder.append(Harness(service, timers, desktop, start))
+    holder.append(Harness(service, timers, desktop, start, zone))
     service.start()
     return holder[0]

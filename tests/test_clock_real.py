@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dmer_tips.paths import AppPaths
+
 from .desktop import Desktop, running_desktop
 from .fakeclock import FakeWallClock
 from .serviceproc import ServiceProcess, wait_until
@@ -54,7 +56,13 @@ class Run:
         return [body for _, body in self.desktop.shown()[self.before :]]
 
     def wait_for(self, count: int, what: str, timeout_s: float = 30) -> list[str]:
-        wait_until(lambda: len(self.bodies()) >= count, timeout_s=timeout_s, what=what)
+        try:
+            wait_until(lambda: len(self.bodies()) >= count, timeout_s=timeout_s, what=what)
+        except AssertionError as error:
+            log = AppPaths.for_user().log_dir / "dmer-tips.log"
+            raise AssertionError(
+                f"{error}; shown so far {self.bodies()}; the service's log:\n{log.read_text()}"
+            ) from None
         return self.bodies()
 
     def quiet_for(self, seconds: float) -> list[str]:

@@ -130,14 +130,18 @@ def test_a_wrong_or_missing_key_is_refused_and_the_server_carries_on(served: Ser
         (b"not json\n", "the request is not valid JSON"),
         (b"[1, 2]\n", "wrong or missing key"),
         (b'{"command": "' + b"x" * 70_000, "the request is longer than 65536 bytes"),
+        (b"[" * 30_000 + b"\n", "the request is not valid JSON"),
+        ('{"key": "é", "command": "stop"}\n'.encode(), "wrong or missing key"),
+        (b'{"key": 5, "command": "stop"}\n', "wrong or missing key"),
     ],
-    ids=["garbage", "not an object", "oversized"],
+    ids=["garbage", "not an object", "oversized", "deep nesting", "a non-ascii key", "a key that is not text"],
 )
 def test_malformed_requests_get_a_clear_refusal(served: Served, payload: bytes, complaint: str) -> None:
     """Garbage, a non-object and an oversized request each get one plain sentence back."""
     reply = served.raw(payload)
     assert reply["ok"] is False and complaint in reply["error"]
     assert served.handler.requests == []
+    assert request(served.endpoint, "status")["ok"] is True, "the server carries on"
 
 
 def test_a_refusal_reaches_the_cli_as_our_error(served: Served) -> None:
@@ -175,9 +179,7 @@ def test_a_slow_client_holds_up_nobody(served: Served) -> None:
     with served.connect() as slow:
         for byte in payload[:10]:
             slow.sendall(bytes([byte]))
-            started = time.monotonic()
-            assert request(served.endpoint, "status")["ok"] is True
-            assert time.monotonic() - started < 5, "status waited for the slow client"
+            assert request(served.endpoint, "status", timeout_s=4)["ok"] is True, "status waited for the slow client"
         slow.sendall(payload[10:])
         assert json.loads(slow.makefile("rb").readline())["ok"] is True
 
@@ -217,10 +219,8 @@ def test_a_flood_of_connections_is_refused_cleanly_and_control_comes_back(served
 def test_a_client_that_says_nothing_is_dropped_after_a_while(served: Served) -> None:
     """A connection that never sends its line is closed by the service, not kept forever."""
     with served.connect() as silent:
-        silent.settimeout(30)
-        started = time.monotonic()
-        assert silent.recv(1) == b""
-        assert 1 < time.monotonic() - started < 30
+        silent.settimeout(60)
+        assert silent.recv(1) == b"", "closed by the service, not by our own time-out"
 
 
 def test_stop_removes_what_it_wrote(served: Served) -> None:

@@ -154,3 +154,20 @@ def test_concurrent_writers_in_one_process_lose_nothing(private_home: Path) -> N
         thread.join(timeout=60)
     assert errors == []
     assert len(logged()) == 30
+
+
+def test_a_journal_damaged_inside_is_set_aside_when_writing(private_home: Path) -> None:
+    """A journal whose pages were overwritten is set aside, with a message, and the new entry is saved."""
+    from datetime import datetime, timezone
+
+    from dmer_tips.journal import Episode, Journal
+
+    assert cli("log", "2").returncode == 0
+    with open(journal_path(), "r+b") as handle:
+        handle.seek(100)  # past the header SQLite checks on opening: the damage shows only when pages are read
+        handle.write(b"\xff" * 4000)
+    told: list[str] = []
+    Journal(journal_path(), tell=told.append).record(Episode(datetime.now(timezone.utc), 4, (), "after"))
+    assert told and told[0].startswith("Your journal could not be read")
+    assert len([p for p in journal_path().parent.iterdir() if ".damaged-" in p.name]) == 1
+    assert logged() == [(4, "after")]

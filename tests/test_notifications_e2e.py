@@ -25,7 +25,8 @@ def replaces_id(call: str) -> int:
 
 
 def icon(call: str) -> str:
-    return re.findall(r'^\s+string "(.*)"$', call, re.MULTILINE)[1]
+    strings: list[str] = re.findall(r'^\s+string "(.*)"$', call, re.MULTILINE)
+    return strings[1]
 
 
 def test_a_restart_replaces_the_last_tip_instead_of_stacking(tmp_path: Path, write_tips: Callable[..., Path]) -> None:

@@ -118,10 +118,12 @@ def test_a_runtime_dir_that_is_not_ours_is_not_used(
 ) -> None:
     """XDG_RUNTIME_DIR pointing at another account's folder: the socket goes elsewhere, nothing is written there."""
     theirs = shared_folder / "run"
-    assert as_intruder(intruder, f"import os; os.mkdir({str(theirs)!r}, 0o777); os.chmod({str(theirs)!r}, 0o777)")
+    made = as_intruder(intruder, f"import os; os.mkdir({str(theirs)!r}, 0o777); os.chmod({str(theirs)!r}, 0o777)")
+    assert made.returncode == 0, made.stderr
     assert theirs.stat().st_uid == intruder.pw_uid
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(theirs))
-    as_intruder(intruder, f"import os; os.mkdir({str(theirs / 'dmer-tips')!r}, 0o777)")
+    made = as_intruder(intruder, f"import os; os.mkdir({str(theirs / 'dmer-tips')!r}, 0o777)")
+    assert made.returncode == 0, made.stderr
     with ServiceProcess() as service:
         address = json.loads(AppPaths.for_user().control_file.read_text())["address"]
         assert not address.startswith(str(theirs))

@@ -61,7 +61,10 @@ def test_broken_edit_keeps_the_last_good_bank_and_tells_once(tips_and_service: t
     wait_until(lambda: service.status()["tips"] == 4, what="the fixed file to be loaded")
     assert service.status()["reload"]["ok"] is True
     service.stop()
-    notice = 'Your tips file needs a look: tips.yaml line 6: "at" 10:00 was read as a number of minutes. Your reminders go on with the last good version.'
+    notice = (
+        "Your tips file needs a look: Your reminders go on with the last good tips."
+        ' tips.yaml line 6: "at" 10:00 was read as a number of minutes.'
+    )
     assert service.output.count(notice) == 1
 
 

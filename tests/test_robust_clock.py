@@ -74,7 +74,7 @@ def test_rules_hold_through_suspends_and_clock_steps(tmp_path: Path, events: lis
             assert len(categories) == len(set(categories)), "a flood after waking"
     if known >= timedelta(days=2):
         assert sent, "two days passed and nothing was sent: the service is not working at all"
-    quiet, zone = bank.settings.quiet_hours, harness.service.parts.zone
+    quiet, zone = bank.settings.quiet_hours, harness.service.zone
     for _, wall in sent:
         assert quiet is None or not quiet.contains(wall.astimezone(zone).time())
     for (a, _), (b, _) in pairwise(sent):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dmer_tips.service.messages import ClockJumped, ControlRequest, Reload, Stop, TipFileTouched
 from dmer_tips.service.protocol import Reply
@@ -69,7 +70,7 @@ def test_clock_times_arrive_at_their_times_within_the_daily_maximum(tmp_path: Pa
         harness.advance(timedelta(minutes=15))
         if len(harness.desktop.shown) > before:
             sent_at.append(harness.now)
-    local = [f"{t.astimezone(harness.service.parts.zone):%a %H:%M}" for t in sent_at]
+    local = [f"{t.astimezone(harness.service.zone):%a %H:%M}" for t in sent_at]
     assert local == ["Mon 09:00", "Mon 12:00", "Tue 09:00", "Tue 12:00", "Wed 09:00", "Wed 12:00"]
 
 
@@ -230,3 +231,40 @@ def test_start_says_where_reminders_go_and_what_is_next(tmp_path: Path) -> None:
         "Reminders go to the test desktop. dmer-tips offers gentle reminders, not medical"
     )
     assert harness.said[2] == "Next: water at Mon 09:00 (in 1h). Stop with Ctrl-C."
+
+
+def test_setting_the_clock_back_never_sends_a_clock_time_twice(tmp_path: Path) -> None:
+    """09:00 is sent; at 09:30 the clock is set back an hour; 09:00 is not sent again, 12:00 still comes."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=30))
+    assert len(harness.desktop.shown) == 1
+    harness.now -= timedelta(hours=1)
+    harness.send(ClockJumped(-timedelta(hours=1)))
+    harness.advance(timedelta(hours=2))
+    assert len(harness.desktop.shown) == 1
+    harness.advance(timedelta(hours=2))
+    assert len(harness.desktop.shown) == 2
+
+
+def test_a_pause_for_a_while_keeps_its_length_when_the_clock_is_set_back(tmp_path: Path) -> None:
+    """ "Pause 2h" lasts two hours of real time whatever the clock does; "until 12:00" stays at 12:00."""
+    harness = build_service(tmp_path, EVERY_BANK, START)
+    ask(harness, "pause", pause={"for_s": 2 * 3600})
+    harness.now -= timedelta(hours=1)
+    harness.send(ClockJumped(-timedelta(hours=1)))
+    assert ask(harness, "status")["result"]["pause"]["text"] == "until 09:00"
+    ask(harness, "pause", pause={"until_s": 12 * 3600})
+    harness.now -= timedelta(hours=1)
+    harness.send(ClockJumped(-timedelta(hours=1)))
+    assert ask(harness, "status")["result"]["pause"]["text"] == "until 12:00"
+
+
+def test_reminders_follow_the_computer_to_another_time_zone(tmp_path: Path) -> None:
+    """After travelling from Berlin to New York, 09:00 means 09:00 in New York from the next wake-up on."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.zone = ZoneInfo("America/New_York")
+    harness.advance(timedelta(hours=1, minutes=1))  # the Berlin 09:00 timer fires: 03:00 in New York
+    assert harness.desktop.shown == []
+    harness.advance(timedelta(hours=7))  # 09:01 in New York
+    assert len(harness.desktop.shown) == 1
+    assert f"{harness.desktop.times[0].astimezone(harness.zone):%H:%M}" == "09:00"

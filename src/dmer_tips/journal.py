@@ -74,10 +74,20 @@ class Journal:
             episode.note,
         )
         try:
-            with closing(self._open()) as db, db:
-                db.execute("INSERT INTO episodes (at, intensity, feelings, note) VALUES (?, ?, ?, ?)", row)
+            self._write(row)
+        except sqlite3.DatabaseError as error:
+            if not _is_damaged(error):  # damage SQLite notices only when writing: set it aside, write afresh
+                raise DmerTipsError(
+                    f"{self.path}: {_explain(error)} — this entry was NOT saved; {_fix(error)}"
+                ) from None
+            self._set_aside()
+            self._write(row)
         except sqlite3.Error as error:
             raise DmerTipsError(f"{self.path}: {_explain(error)} — this entry was NOT saved; {_fix(error)}") from None
+
+    def _write(self, row: tuple[object, ...]) -> None:
+        with closing(self._open()) as db, db:
+            db.execute("INSERT INTO episodes (at, intensity, feelings, note) VALUES (?, ?, ?, ?)", row)
 
     def since(self, start: datetime) -> list[Episode]:
         """Episodes from `start` on, oldest first; rows damaged by hand are skipped (and counted in the log)."""
@@ -99,9 +109,18 @@ class Journal:
         except sqlite3.DatabaseError as error:
             if not _is_damaged(error):
                 raise
-        aside = self.path.with_name(f"{self.path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+        self._set_aside()
+        return self._connect()
+
+    def _set_aside(self) -> None:
+        """Keep a damaged journal (with SQLite's files beside it, which belong to it) under a new name."""
+        aside = self.path.with_name(f"{self.path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S-%f}")
         try:
             os.replace(self.path, aside)
+            for suffix in ("-journal", "-wal", "-shm"):
+                beside = self.path.with_name(self.path.name + suffix)
+                if os.path.lexists(beside):
+                    os.replace(beside, aside.with_name(aside.name + suffix))
         except OSError as error:
             raise DmerTipsError(
                 f"{self.path}: the journal is damaged and cannot be set aside ({error.strerror}) — move it away by hand"
@@ -110,7 +129,6 @@ class Journal:
             f"Your journal could not be read (it is no longer a journal database); it is kept as {aside}"
             " and a new one was started."
         )
-        return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         os.close(open_private(self.path))  # private, ours, and not a planted link, before SQLite opens it by name

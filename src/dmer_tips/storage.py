@@ -1,24 +1,57 @@
-"""Files we own: private, never reached through a link someone planted, and written so a crash leaves no half file.
+"""Files: only plain ones are opened, ours are private and never reached through a planted link, and whole-file
+writes leave no half file.
 
-Every file the program writes (state, lock, log, journal, control endpoint, exports) goes through here:
-folders are made 0700 and must be the user's own, files are opened without following a final symlink and
-created 0600, and a file of ours found with looser modes is tightened. Whole-file writes go to a temp
-file in the same folder, are flushed to disk, then renamed over the target in one step.
+Every file the program opens goes through `open_plain`, which never blocks (a pipe or a device saved
+where a file should be is refused at once, not waited on). Every file it writes (state, lock, log,
+journal, control endpoint, exports) also goes through here: folders are made 0700 and must be the user's
+own, files are opened without following a final symlink and created 0600, and a file of ours found with
+looser modes is tightened. Whole-file writes go to a temp file in the same folder, are flushed to disk,
+then renamed over the target in one step.
+
+Kept light (pathlib and tempfile are imported where used): `dmer-tips status` reads the control file here.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tempfile
-from pathlib import Path
 
 from dmer_tips.errors import DmerTipsError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has no symlinks to plant in the user's folders
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+class NotAPlainFile(OSError):
+    """The path names a folder, a pipe, a socket or a device rather than a regular file."""
+
+    def __init__(self, path: str | os.PathLike[str], mode: int) -> None:
+        self.is_folder = stat.S_ISDIR(mode)
+        super().__init__(f"{os.fspath(path)} is not a regular file")
+
+
+def open_plain(path: str | os.PathLike[str], flags: int = os.O_RDONLY, *, follow_links: bool = True) -> int:
+    """Open a regular file without ever blocking on what stands in its place; the descriptor then blocks as usual.
+
+    Raises NotAPlainFile for anything but a regular file, and OSError as `os.open` does.
+    """
+    fd = os.open(path, flags | _NONBLOCK | _CLOEXEC | (0 if follow_links else _NOFOLLOW), PRIVATE_FILE)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAPlainFile(path, mode)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def private_dir(path: Path) -> Path:
@@ -27,6 +60,8 @@ def private_dir(path: Path) -> Path:
     Every folder on the way is looked at before anything is made inside it: a link or folder that another
     account planted there (in a shared folder such as /tmp) is refused, never written through.
     """
+    from pathlib import Path
+
     path = Path(os.path.abspath(path))
     current = Path(path.anchor)
     for part in path.parts[1:]:
@@ -89,15 +124,11 @@ def open_private(path: Path, flags: int = os.O_RDWR | os.O_CREAT) -> int:
     """
     private_dir(path.parent)
     try:
-        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC, PRIVATE_FILE)
+        fd = open_plain(path, flags, follow_links=False)
     except OSError as error:
-        if os.path.islink(path):
-            raise DmerTipsError(f"{path}: this is a link — remove it; dmer-tips only writes its own files") from None
-        raise DmerTipsError(f"{path}: cannot be opened ({error.strerror}) — check its permissions") from None
+        raise _refusal(path, error) from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise DmerTipsError(f"{path}: this is not a regular file — move it away; dmer-tips makes the file itself")
         _require_own(path, info, "file")
         if info.st_mode & 0o077 and hasattr(os, "fchmod"):
             os.fchmod(fd, PRIVATE_FILE)
@@ -105,6 +136,19 @@ def open_private(path: Path, flags: int = os.O_RDWR | os.O_CREAT) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def _refusal(path: Path, error: OSError) -> DmerTipsError:
+    """Why one of our files could not be opened, in the user's terms."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = stat.S_IFREG
+    if stat.S_ISLNK(mode):
+        return DmerTipsError(f"{path}: this is a link — remove it; dmer-tips only writes its own files")
+    if isinstance(error, NotAPlainFile) or not stat.S_ISREG(mode):  # a pipe refuses a writer with ENXIO
+        return DmerTipsError(f"{path}: this is not a regular file — move it away; dmer-tips makes the file itself")
+    return DmerTipsError(f"{path}: cannot be opened ({error.strerror}) — check its permissions")
 
 
 def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
@@ -118,6 +162,9 @@ def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
 
 def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
     """`write_atomically` into a folder that is not ours to tighten (an export's destination, ~/.config/autostart)."""
+    import tempfile
+    from pathlib import Path
+
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:

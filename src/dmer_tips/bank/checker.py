@@ -14,8 +14,8 @@ from dmer_tips.timespec import SpecError
 T = TypeVar("T")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 # C0 and C1 controls and DEL (a BEL, an ESC sequence), which YAML lets in through escapes like "\e";
-# a line break inside a text is fine.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# a tab or a line break inside a text is fine.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Checker:

@@ -22,7 +22,7 @@ from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.bank.model import TipBank
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.paths import bundled_tips_path, schema_path
-from dmer_tips.storage import write_atomically
+from dmer_tips.storage import replace_atomically
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
 _TERMINAL_EDITORS = ("nano", "vi")
@@ -39,7 +39,7 @@ def ensure_user_copy(target: Path) -> bool:
     """Copy the bundled tips to `target` unless it exists; returns whether a copy was made."""
     if target.exists():
         return False
-    write_atomically(target, bundled_copy_text().encode("utf-8"))
+    _write_copy(target)
     return True
 
 
@@ -52,8 +52,17 @@ def restore_bundled(target: Path, now: datetime) -> Path | None:
             os.replace(target, backup)
         except OSError as error:
             raise DmerTipsError(f"{target}: cannot keep a backup ({error.strerror}) — nothing was changed") from None
-    write_atomically(target, bundled_copy_text().encode("utf-8"))
+    _write_copy(target)
     return backup
+
+
+def _write_copy(target: Path) -> None:
+    """Private like our own files, in whatever folder the user chose ($DMER_TIPS_FILE may point anywhere)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DmerTipsError(f"{target.parent}: cannot create this folder ({error.strerror})") from None
+    replace_atomically(target, bundled_copy_text().encode("utf-8"))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import stat
 from pathlib import Path
 
 from dmer_tips.bank.checker import Checker
@@ -12,6 +11,7 @@ from dmer_tips.bank.model import TipBank
 from dmer_tips.bank.validate import build_tip_bank
 from dmer_tips.bank.yamlnodes import FatalYaml, Issue, compose
 from dmer_tips.errors import DmerTipsError, Problem, TipBankError
+from dmer_tips.storage import NotAPlainFile, open_plain
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 16
@@ -28,38 +28,31 @@ def read_tip_file(path: Path) -> bytes:
     Raises TipFileUnreadable when there is nothing to read, TipBankError when the file is too big.
     """
     try:
-        _refuse_special(path, os.stat(path))
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)  # a pipe swapped in meanwhile must not block us
-    except FileNotFoundError:
-        raise _unreadable(path, "the file does not exist", _MISSING_FIX) from None
+        with os.fdopen(open_plain(path), "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _too_big(str(path), size)
+            return handle.read(MAX_FILE_BYTES + 1)
+    except NotAPlainFile as error:
+        if error.is_folder:
+            raise _unreadable(
+                path, "this is a folder, not a tip file", "give the path of the tips.yaml file inside it"
+            ) from None
+        raise _unreadable(
+            path, "this is not a regular file (a pipe, socket or device)", "point at a tips.yaml file"
+        ) from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise _unreadable(
+            path, "the file does not exist", "check the path, or run `dmer-tips edit` to make your own copy"
+        ) from None
     except IsADirectoryError:
-        raise _unreadable(path, "this is a folder, not a tip file", _FOLDER_FIX) from None
+        raise _unreadable(
+            path, "this is a folder, not a tip file", "give the path of the tips.yaml file inside it"
+        ) from None
     except PermissionError:
         raise _unreadable(path, "you may not read this file", "check its permissions (chmod u+r)") from None
     except OSError as error:
         raise _unreadable(path, f"the file cannot be read ({error.strerror})", "check the path and the disk") from None
-    with os.fdopen(fd, "rb") as handle:
-        _refuse_special(path, os.fstat(fd))
-        try:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            raise _unreadable(path, f"the file cannot be read ({error.strerror})", "check the disk") from None
-    return data
-
-
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_MISSING_FIX = "check the path, or run `dmer-tips edit` to make your own copy"
-_FOLDER_FIX = "give the path of the tips.yaml file inside it"
-
-
-def _refuse_special(path: Path, info: os.stat_result) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise _unreadable(path, "this is a folder, not a tip file", _FOLDER_FIX)
-    if not stat.S_ISREG(info.st_mode):
-        raise _unreadable(path, "this is not a regular file (a pipe, socket or device)", "point at a tips.yaml file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise _too_big(str(path), info.st_size)
 
 
 class TipFileUnreadable(DmerTipsError):

@@ -8,15 +8,24 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.timespec import DailyWindow, clock_of, format_duration
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dmer_tips.service.protocol import PauseReport
+
 LONGEST_PAUSE = timedelta(days=60)
 _MORNING_WITHOUT_QUIET_HOURS_S = 8 * 3600
 
 
 @dataclass(frozen=True)
 class Pause:
-    """Reminders wait until `until` (an aware instant), or until the user resumes when `until` is None."""
+    """Reminders wait until `until` (an aware instant), or until the user resumes when `until` is None.
+
+    `relative`: asked for as a length ("2h"), so it keeps that length if the clock is set; otherwise it ends
+    at a clock time ("until 15:00", "until morning") whatever the clock does.
+    """
 
     until: datetime | None
+    relative: bool = False
 
     def active(self, now: datetime) -> bool:
         return self.until is None or self.until > now
@@ -27,8 +36,12 @@ class Pause:
             return "until you resume"
         return "until " + describe_moment(self.until, zone, now)
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"until": self.until.isoformat() if self.until else None}
+    def to_json(self) -> dict[str, str | bool | None]:
+        return {"until": self.until.isoformat() if self.until else None, "relative": self.relative}
+
+    def report(self, zone: tzinfo, now: datetime) -> PauseReport:
+        """What `status` and `pause` tell the CLI."""
+        return {"until": self.until.isoformat() if self.until else None, "text": self.describe(zone, now)}
 
 
 def describe_moment(moment: datetime, zone: tzinfo, now: datetime) -> str:
@@ -65,7 +78,7 @@ class PauseRequest:
     def pause_from(self, now: datetime, zone: tzinfo, quiet_hours: DailyWindow | None) -> Pause:
         """The pause this request means at `now`; "morning" is when the quiet hours end (08:00 without them)."""
         if self.for_s is not None:
-            return Pause(now + timedelta(seconds=self.for_s))
+            return Pause(now + timedelta(seconds=self.for_s), relative=True)
         clock_s = self.until_s
         if self.morning:
             clock_s = quiet_hours.end_s if quiet_hours is not None else _MORNING_WITHOUT_QUIET_HOURS_S

@@ -55,9 +55,11 @@ class PlanState:
         self.sent_count = self.sent_on(local_day) + 1
         self.sent_day = local_day
 
-    def shift(self, delta: timedelta) -> None:
-        """The wall clock was stepped by `delta` without time passing: move what we remember with it."""
-        self.cursors = {name: at + delta for name, at in self.cursors.items()}
+    def shift(self, delta: timedelta, intervals: set[str]) -> None:
+        """The wall clock was set by `delta` without time passing: an interval schedule (`intervals`) keeps its
+        distance from its last slot, and the gap keeps its length; clock-time schedules stay on their clock
+        times, so a slot already sent is never sent again."""
+        self.cursors = {name: at + delta if name in intervals else at for name, at in self.cursors.items()}
         if self.last_sent is not None:
             self.last_sent += delta
 
@@ -131,6 +133,3 @@ class Planner:
         # A hash of (seed, category, slot) rather than a seeded Random: as evenly spread, many times cheaper.
         mixed = zlib.crc32(f"{self.seed}:{category.name}:{int(slot.timestamp())}".encode())
         return slot + timedelta(seconds=mixed % (2 * spread + 1) - spread)
-
-    def local(self, instant: datetime) -> datetime:
-        return instant.astimezone(self.zone)

@@ -31,6 +31,14 @@ class Reminders:
         self.planner = Planner(bank, zone, state.rotation.seed)
         state.plan.adopt(bank, now)
 
+    def follow_zone(self, zone: tzinfo) -> bool:
+        """Plan in `zone` from now on (the computer moved to another time zone); whether it changed."""
+        if str(zone) == str(self.zone):
+            return False
+        self.zone = zone
+        self.planner = Planner(self.bank, zone, self.state.rotation.seed)
+        return True
+
     def replace_bank(self, bank: TipBank, now: datetime) -> None:
         """Use an edited bank; schedule progress and rotation bags carry over."""
         self.bank = bank
@@ -60,8 +68,15 @@ class Reminders:
         return self.state.rotation.draw(self.bank.category(due.category))
 
     def clock_stepped(self, delta: timedelta) -> None:
-        """The wall clock was set by `delta` without time passing (not a suspend): re-anchor to it."""
-        self.state.plan.shift(delta)
+        """The wall clock was set by `delta` without time passing (not a suspend): re-anchor to it.
+
+        A pause asked for as a length keeps its length; one until a clock time stays at that time.
+        """
+        intervals = {c.name for c in self.bank.categories if c.schedule.every is not None}
+        self.state.plan.shift(delta, intervals)
+        pause = self.state.pause
+        if pause is not None and pause.until is not None and pause.relative:
+            self.state.pause = Pause(pause.until + delta, relative=True)
 
     def timeline(self, start: datetime, end: datetime) -> list[Sent]:
         """Everything that would be sent from `start` to `end`, advancing a simulated clock."""

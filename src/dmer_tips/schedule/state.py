@@ -105,7 +105,11 @@ def _pause(top: dict[str, Any]) -> Pause | None:
     raw = top.get("pause")
     if raw is None:
         return None
-    return Pause(_optional(_dict(raw, "pause").get("until"), lambda v: _instant(v, "pause")))
+    pause = _dict(raw, "pause")
+    relative = pause.get("relative", False)
+    if not isinstance(relative, bool):
+        raise StateFormatError("pause is not a pause")
+    return Pause(_optional(pause.get("until"), lambda v: _instant(v, "pause")), relative)
 
 
 def _dict(value: object, what: str) -> dict[str, Any]:

@@ -60,7 +60,8 @@ class ClockSetAlarm:
         """Arm far ahead (once after each cancel): it exists to be cancelled by a clock change."""
         if self._armed:
             return
-        spec = _Itimerspec(_Timespec(0, 0), _Timespec(int(time.time()) + _FAR_AHEAD_S, 0))
+        latest = 2 ** (8 * ctypes.sizeof(ctypes.c_long) - 1) - 1  # a 32-bit time_t ends in 2038
+        spec = _Itimerspec(_Timespec(0, 0), _Timespec(min(int(time.time()) + _FAR_AHEAD_S, latest), 0))
         flags = _TFD_TIMER_ABSTIME | _TFD_TIMER_CANCEL_ON_SET
         if self._libc.timerfd_settime(self._fd, flags, ctypes.byref(spec), None) != 0:
             raise OSError(ctypes.get_errno(), "timerfd_settime failed")

@@ -19,6 +19,7 @@ import socket
 import time
 
 from dmer_tips.errors import DmerTipsError
+from dmer_tips.storage import NotAPlainFile, open_plain
 
 TYPE_CHECKING = False  # `typing` stays off the start-up of `dmer-tips status`
 if TYPE_CHECKING:
@@ -47,14 +48,22 @@ def request(
     message = {"command": command, **arguments, "expires": time.monotonic() + timeout_s - GIVE_UP_MARGIN_S}
     try:
         endpoint = read_endpoint(endpoint_file)
-        with connect(endpoint["address"], timeout_s) as connection:
-            connection.sendall(encode({"key": endpoint["key"], **message}))
+        address, key = endpoint["address"], endpoint["key"]
+    except FileNotFoundError:
+        raise NotRunning() from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DmerTipsError(
+            f"{os.fspath(endpoint_file)} cannot be read — stop any running service, remove the file, and start again"
+        ) from None
+    try:
+        with connect(address, timeout_s) as connection:
+            connection.sendall(encode({"key": key, **message}))
             reply: Reply = json.loads(read_line(connection, REPLY_LIMIT))
     except (FileNotFoundError, ConnectionRefusedError):
         raise NotRunning() from None
     except TimeoutError:
         raise DmerTipsError(f"the service did not answer within {timeout_s:g}s — {SEE_THE_LOG}") from None
-    except (ConnectionError, ValueError, KeyError, TypeError):
+    except (ConnectionError, ValueError, RecursionError):
         raise DmerTipsError(f"the service hung up without a full answer — {SEE_THE_LOG}") from None
     except OSError as error:
         raise DmerTipsError(f"cannot reach the service ({error.strerror or error}) — {SEE_THE_LOG}") from None
@@ -65,7 +74,12 @@ def request(
 
 
 def read_endpoint(endpoint_file: str | os.PathLike[str]) -> Endpoint:
-    with open(endpoint_file, "rb") as handle:
+    """The service's address and key; FileNotFoundError when none runs, ValueError for anything odd there."""
+    try:
+        fd = open_plain(endpoint_file, follow_links=False)
+    except NotAPlainFile:
+        raise ValueError("control.json is not a regular file") from None
+    with os.fdopen(fd, "rb") as handle:
         endpoint: Endpoint = json.loads(handle.read(REQUEST_LIMIT))
     return endpoint
 

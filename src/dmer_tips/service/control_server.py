@@ -40,7 +40,7 @@ from dmer_tips.storage import private_dir, write_atomically
 log = logging.getLogger(__name__)
 SOCKET_PREFIX = "control-"  # + a random part new at every start, so a stale control.json never reaches a new service
 SOCKET_NAME_LENGTH = len(SOCKET_PREFIX) + 8 + len(".sock")
-CLIENT_TIMEOUT_S = 5.0  # a client has this long to send its request and read the answer
+CLIENT_TIMEOUT_S = 5.0  # a client has this long to send its request, and again to read the answer
 MAX_CLIENTS = 16
 DEFAULT_FAMILY = getattr(socket, "AF_UNIX", socket.AF_INET)  # Python on Windows has no AF_UNIX
 _BUSY = encode({"ok": False, "error": "the service is busy with other requests — try again in a moment"})
@@ -146,10 +146,10 @@ class ControlServer:
     def _handle_line(self, client: _Client, line: bytes) -> None:
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a line of ten thousand brackets
             client.answer({"ok": False, "error": "the request is not valid JSON"})
             return
-        if not isinstance(message, dict) or not hmac.compare_digest(str(message.pop("key", "")), self._key):
+        if not isinstance(message, dict) or not _key_matches(message.pop("key", None), self._key):
             client.answer(
                 {"ok": False, "error": "wrong or missing key; only the user running the service may control it"}
             )
@@ -162,6 +162,11 @@ class ControlServer:
         self.on_request(
             ControlRequest(command, message, client.answer, lambda: client.still_wanted(expires)),
         )
+
+
+def _key_matches(given: object, key: str) -> bool:
+    """A constant-time comparison that any value sent can go through (compare_digest refuses non-ASCII text)."""
+    return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8"), key.encode("utf-8"))
 
 
 class _Client:
@@ -191,7 +196,9 @@ class _Client:
         if len(self.incoming) > REQUEST_LIMIT:
             self.answer({"ok": False, "error": f"the request is longer than {REQUEST_LIMIT} bytes"})
         elif b"\n" in self.incoming:
+            # The request is in: from now on it waits for the service, and its own `expires` says how long.
             self.server.loop.unwatch(self.connection)
+            self.server.loop.cancel_later(self.timeout)
             line = bytes(self.incoming[: self.incoming.index(b"\n")])
             self.server._handle_line(self, line)
 
@@ -212,6 +219,7 @@ class _Client:
         if self.closed:
             return
         self.outgoing = encode(reply)
+        self.timeout = self.server.loop.call_later(CLIENT_TIMEOUT_S, self.close)  # a client that never reads
         self._write(selectors.EVENT_WRITE)
 
     def _write(self, _mask: int) -> None:

@@ -21,6 +21,7 @@ from dmer_tips.companion import PlannedStep, plan_session, refuse_if_paused
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.notify import FallbackNotifier, Notification
 from dmer_tips.schedule.pause import PauseRequest
+from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.rotation import pick_tip
 from dmer_tips.schedule.state import StateFile
@@ -36,7 +37,7 @@ from dmer_tips.service.messages import (
 )
 from dmer_tips.service.protocol import PauseReport, ReloadReport, SessionStarted, Status, TipReport
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
-from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due
+from dmer_tips.views import NOT_MEDICAL_ADVICE, counted, describe_due
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(seconds=0.3)  # editors save in several steps; read the file once they are done
@@ -51,8 +52,6 @@ class Timers(Protocol):
 
     def cancel(self, key: str) -> bool: ...
 
-    def pending(self) -> dict[str, datetime]: ...
-
     def shift(self, delta: timedelta) -> None: ...
 
 
@@ -61,7 +60,7 @@ class Parts:
     """What the service is built from."""
 
     clock: Callable[[], datetime]
-    zone: tzinfo
+    local_zone: Callable[[], tzinfo]  # looked at again whenever the service wakes for time (travel)
     timers: Timers
     notifier: FallbackNotifier
     state_file: StateFile
@@ -97,24 +96,30 @@ class Service:
         self.parts.notifier.restore_slot_ids(self.reminders.state.notification_ids)
         self.save()  # so a crash before the first reminder loses nothing
         bank = self.reminders.bank
-        self.parts.say(f"dmer-tips is running with {len(bank.tips)} tips from {bank.path}.")
+        self.parts.say(f"dmer-tips is running with {counted(len(bank.tips), 'tip')} from {bank.path}.")
         self.parts.say(f"Reminders go to {self.parts.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
         pause = self.reminders.pause(now)
         if pause is not None:
             self.parts.say(
-                f"Reminders are paused {pause.describe(self.parts.zone, now)}; `dmer-tips resume` starts them again."
+                f"Reminders are paused {pause.describe(self.zone, now)}; `dmer-tips resume` starts them again."
             )
         due = self._arm()
-        upcoming = describe_due(due, self.parts.zone, now) if due else "nothing is scheduled."
+        upcoming = describe_due(due, self.zone, now) if due else "nothing is scheduled."
         self.parts.say(f"Next: {upcoming} Stop with Ctrl-C.")
 
     # --- messages --------------------------------------------------------------------------------
 
+    @property
+    def zone(self) -> tzinfo:
+        return self.reminders.zone
+
     def handle(self, message: Message) -> None:
         match message:
             case Deliver():
+                self._follow_the_zone()
                 self._deliver()
             case ClockJumped(delta):
+                self._follow_the_zone()
                 self._clock_jumped(delta)
             case TipFileTouched(path):
                 self._touched(path)
@@ -138,6 +143,11 @@ class Service:
             self._show(self._tip_notification(tip))
         self._arm()
 
+    def _follow_the_zone(self) -> None:
+        if self.reminders.follow_zone(self.parts.local_zone()):
+            log.info("the time zone is now %s; reminders follow its clock", self.zone)
+            self._arm()
+
     def _touched(self, path: Path) -> None:
         if path == self.parts.user_copy and path != self.tips_file and path.exists():
             log.info("your own copy of the tips appeared at %s; switching to it", path)
@@ -155,7 +165,7 @@ class Service:
             log.info("the clock moved %s further than the time that passed (a suspend?)", delta)
         self._arm()
 
-    def _arm(self) -> Any:
+    def _arm(self) -> Due | None:
         """Plan the delivery timer for the next due reminder, replacing any earlier plan; returns that Due."""
         due = self.reminders.next_due(self.parts.clock())
         if due is None:
@@ -193,18 +203,18 @@ class Service:
 
     def pause(self, request: PauseRequest) -> PauseReport:
         now = self.parts.clock()
-        pause = request.pause_from(now, self.parts.zone, self.reminders.bank.settings.quiet_hours)
+        pause = request.pause_from(now, self.zone, self.reminders.bank.settings.quiet_hours)
         self.reminders.state.pause = pause
         self._arm()
-        text = pause.describe(self.parts.zone, now)
-        log.info("paused %s", text)
+        report = pause.report(self.zone, now)
+        log.info("paused %s", report["text"])
         problem = self.save()
         if problem is not None:
             raise DmerTipsError(
-                f"reminders are paused {text}, but the pause could not be saved ({problem})"
+                f"reminders are paused {report['text']}, but the pause could not be saved ({problem})"
                 " — it ends if the service restarts; free some space or check the state folder"
             )
-        return {"until": pause.until.isoformat() if pause.until else None, "text": text}
+        return report
 
     def resume(self) -> bool:
         """End a pause; False when nothing was paused."""
@@ -235,7 +245,7 @@ class Service:
         session = self.reminders.bank.session(name)
         now = self.parts.clock()
         if respect_pause:
-            refuse_if_paused(self.reminders.state.pause, now, self.parts.zone)
+            refuse_if_paused(self.reminders.state.pause, now, self.zone)
         replaced = self.stop_session() > 0
         self._runs += 1
         steps = plan_session(session, now)
@@ -268,7 +278,7 @@ class Service:
 
     def status(self) -> Status:
         now = self.parts.clock()
-        zone = self.parts.zone
+        zone = self.zone
         pause = self.reminders.pause(now)
         companion = self._companion
         return {
@@ -277,9 +287,7 @@ class Service:
             "tips_file": str(self.tips_file),
             "tips": len(self.reminders.bank.tips),
             "reload": self.last_reload.report(),
-            "pause": {"until": pause.until.isoformat() if pause.until else None, "text": pause.describe(zone, now)}
-            if pause
-            else None,
+            "pause": pause.report(zone, now) if pause else None,
             "sent_today": self.reminders.state.plan.sent_on(now.astimezone(zone).date()),
             "next": {
                 name: due.at.astimezone(zone).isoformat() if due else None

@@ -1,8 +1,8 @@
 """The service's one thread: APScheduler's timers and every other input, waited on together.
 
 `EventLoop` is an APScheduler scheduler whose main loop waits in a selector instead of on an event, so
-a due job, a control connection, a D-Bus message, a signal and a message posted from another thread all
-wake the same thread. Jobs only post messages; every message is handled between rounds of job
+a due job, a control connection, a signal and a message posted from another thread all wake the same
+thread. Jobs only post messages; every message is handled between rounds of job
 processing, in arrival order, so nothing handling a message ever changes the job store while APScheduler
 walks it, and nothing needs a lock.
 
@@ -63,7 +63,7 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
         self._alarm = alarm
         self._later: list[tuple[float, int, Callable[[], None]]] = []
         self._later_ids = count()
-        self._thread: threading.Thread | None = None
+        self._closed = False
         self.on_wake: Callable[[], None] = lambda: None  # the service looks at the clock whenever the loop wakes
         if alarm is not None:
             self._selector.register(alarm, selectors.EVENT_READ, self._alarm_rang)
@@ -106,12 +106,11 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
 
     def start(self, paused: bool = False) -> None:
         """Process jobs and messages until `shutdown()`; blocks, like APScheduler's BlockingScheduler."""
-        self._thread = threading.current_thread()
         super().start(paused)
         try:
             self._main_loop()
         finally:
-            self._close()
+            self.close()
 
     def shutdown(self, wait: bool = False) -> None:
         if self.state != STATE_STOPPED:
@@ -131,8 +130,16 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
             # and a schedule that keeps the loop busy must never starve a waiting `dmer-tips status`.
             self._arm_alarm()
             for key, mask in self._selector.select(0 if worked else self._timeout(wait_s)):
-                key.data(mask)
-            self.on_wake()
+                self._guarded(key.data, mask)
+            self._guarded(self.on_wake)
+
+    @staticmethod
+    def _guarded(work: Callable[..., None], *arguments: int) -> None:
+        """Run a reader or the wake-up hook; a failure in one is logged and never ends the reminders."""
+        try:
+            work(*arguments)
+        except Exception:
+            log.exception("handling an event failed")
 
     def _run_inbox(self) -> bool:
         """Handle the messages waiting now (those they post wait for the next round); whether there were any."""
@@ -165,7 +172,13 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
 
     def _arm_alarm(self) -> None:
         if self._alarm is not None:
-            self._alarm.arm()
+            try:
+                self._alarm.arm()
+            except OSError:  # the kernel refused: fall back to looking at the clock once a minute
+                log.warning("cannot arm the clock alarm; looking at the clock once a minute instead", exc_info=True)
+                self._selector.unregister(self._alarm)
+                self._alarm.close()
+                self._alarm = None
 
     def _alarm_rang(self, _mask: int) -> None:
         assert self._alarm is not None
@@ -177,7 +190,11 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
             while self._wake_reader.recv(4096):
                 pass
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """Release the loop's sockets, alarm and signal wake-up (also for a loop that never started); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         if threading.current_thread() is threading.main_thread():
             with contextlib.suppress(ValueError):
                 signal.set_wakeup_fd(-1)
@@ -209,10 +226,6 @@ class SchedulerTimers(Generic[M]):
         except JobLookupError:
             return False
         return True
-
-    def pending(self) -> dict[str, datetime]:
-        """Each pending timer's key and when it fires."""
-        return {job.id: job.next_run_time for job in self._loop.get_jobs() if job.next_run_time is not None}
 
     def shift(self, delta: timedelta) -> None:
         """The wall clock was set by `delta` without time passing: every timer keeps its distance from now."""

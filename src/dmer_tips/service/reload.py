@@ -27,10 +27,6 @@ class ReloadResult:
     problems: tuple[Problem, ...] = field(default=())
 
     @classmethod
-    def initial(cls) -> ReloadResult:
-        return cls(True, None, 0, b"")
-
-    @classmethod
     def loaded(cls, bank: TipBank, data: bytes, at: datetime) -> ReloadResult:
         return cls(True, at, len(bank.tips), data)
 

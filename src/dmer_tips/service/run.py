@@ -1,6 +1,6 @@
 """`dmer-tips run`: build the real parts, hand them to the service, and wait on all of them on one thread.
 
-Threads: the main thread runs everything (timers, control requests, signals, D-Bus replies, handling of
+Threads: the main thread runs everything (timers, control requests, signals, notifications, handling of
 every message); watchdog's threads wait on the kernel's file events and only post a message. Nothing
 polls: the main thread sleeps in one selector until a timer is due, a socket has data, a signal arrives,
 a message is posted, or (Linux) the kernel reports the wall clock set or the machine resumed.
@@ -35,6 +35,13 @@ from dmer_tips.service.watch import TipFileWatcher
 from dmer_tips.storage import private_dir
 
 log = logging.getLogger(__name__)
+
+
+def _current_zone() -> tzinfo:
+    """The local time zone as it is now (tzlocal caches it, and a laptop may have travelled since)."""
+    import tzlocal
+
+    return tzlocal.reload_localzone()
 
 
 def _name_ourselves_to_the_desktop(paths: AppPaths, notifier: FallbackNotifier, say: Callable[[str], None]) -> None:
@@ -79,7 +86,15 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
     notifier = make_notifier(out)
     user_copy = paths.user_tips_file if tips.follows_user_copy and tips.path != paths.user_tips_file else None
     parts = Parts(
-        utc_now, zone, SchedulerTimers(loop), notifier, state_file, tips.path, say, loop.shutdown, user_copy=user_copy
+        utc_now,
+        _current_zone,
+        SchedulerTimers(loop),
+        notifier,
+        state_file,
+        tips.path,
+        say,
+        loop.shutdown,
+        user_copy=user_copy,
     )
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, now))
     control = ControlServer(paths, loop, loop.post)
@@ -114,5 +129,6 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         control.stop()
         service.save()
         notifier.close()
+        loop.close()
         log.info("stopped")
     return 0
