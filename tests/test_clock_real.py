@@ -50,7 +50,7 @@ class Run:
         self.desktop = desktop
         self.clock = clock
         self.before = len(desktop.shown())
-        self.service = ServiceProcess(tips, env={**desktop.env, **clock.env, "TZ": "Europe/Berlin"})
+        self.service = ServiceProcess(tips, env={**desktop.variables, **clock.env, "TZ": "Europe/Berlin"})
 
     def bodies(self) -> list[str]:
         return [body for _, body in self.desktop.shown()[self.before :]]

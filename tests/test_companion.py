@@ -20,6 +20,7 @@ from dmer_tips.views import history_chart
 
 from .conftest import MINIMAL_BANK
 from .serviceproc import ServiceProcess, ask, cli, wait_until
+from .test_service_e2e import FAST_TIPS
 
 START = datetime(2026, 11, 21, 3, 10, tzinfo=timezone.utc)
 
@@ -187,3 +188,23 @@ def test_standalone_session_prints_without_a_desktop(write_tips: Callable[[str],
     assert done.returncode == 0
     assert "Let-down companion: Breathe now. " + LOG_HINT in done.stdout
     assert done.stdout.endswith("Session finished.\n")
+
+
+@pytest.mark.slow
+def test_a_session_without_desktop_or_service_prints_its_steps_plainly(write_tips: Callable[..., Path]) -> None:
+    """`session` with no desktop and no service: the steps are printed, one notice says why, no traceback."""
+    text = FAST_TIPS + (
+        "sessions:\n  pump:\n    steps:\n"
+        '      - {after: 0s, title: "Breathe", text: "In for four, out for six.", source: art}\n'
+        '      - {after: 1s, title: "Look", text: "Name five things you can see.", source: art}\n'
+    )
+    done = cli("session", "pump", "--tips", str(write_tips(text)))
+    assert done.returncode == 0 and done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert lines[0] == 'Session "pump" runs here (2 steps); Ctrl-C stops it.'
+    assert sum("Desktop notifications are not reachable" in line for line in lines) == 1
+    assert [line.split("] ", 1)[1] for line in lines[2:4]] == [
+        "Breathe: In for four, out for six.",
+        "Look: Name five things you can see. How was it? Note it with: dmer-tips log 0-5",
+    ]
+    assert lines[-1] == "Session finished."
