@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -329,3 +330,29 @@ def test_edit_without_an_editor_or_terminal_never_hangs(private_home: Path, tmp_
     assert "opened in your desktop's text editor" in on_desktop.stdout
     wait_until(opened.exists, what="the desktop opener")
     assert opened.read_text().strip() == str(private_home / ".config" / "dmer-tips" / "tips.yaml")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_to_a_full_disk_is_one_error_line() -> None:
+    """Writing the output where there is no room gives one `Error:` line, not a traceback."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "dmer_tips", "preview", "--days", "30"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "Error: the output could not be written (No space left on device) — free some space\n"
+
+
+def test_a_far_pause_names_its_date_and_year() -> None:
+    """Today says the time, tomorrow says "tomorrow", further names the day, and another year names the year."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from dmer_tips.schedule.pause import describe_moment
+
+    zone, now = ZoneInfo("Europe/Berlin"), datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+    said = [describe_moment(now + timedelta(days=days, hours=2), zone, now) for days in (0, 1, 3, 40)]
+    assert said == ["15:00", "tomorrow 15:00", "Wed 2 Dec 15:00", "Fri 8 Jan 2027 15:00"]

@@ -78,3 +78,17 @@ def test_the_alarm_wakes_when_the_clock_is_set() -> None:
         assert readable == [], "armed again, it waits for the next change"
     finally:
         alarm.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="setting the clock needs root")
+def test_the_service_survives_the_clock_being_set_again_and_again() -> None:
+    """Hundreds of clock sets milliseconds apart (a resume, then NTP steps) never stop the service."""
+    from .serviceproc import ServiceProcess
+
+    with ServiceProcess() as service:
+        for index in range(300):
+            time.clock_settime(time.CLOCK_REALTIME, time.clock_gettime(time.CLOCK_REALTIME))
+            if index % 30 == 0:
+                assert service.status()["running"] is True
+        assert service.stop() == 0

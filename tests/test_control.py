@@ -205,3 +205,20 @@ def test_status_fits_80_columns_without_breaking_words(service: ServiceProcess) 
     done = cli("status", env={"COLUMNS": "80"})
     assert done.returncode == 0
     assert all(len(line) <= 80 for line in done.stdout.splitlines()), done.stdout
+
+
+def test_next_follows_the_running_service_and_its_file(write_tips: Callable[[str], Path]) -> None:
+    """With a service on another tips file, `next` lists that file's categories, as the service will send them."""
+    with ServiceProcess(write_tips(MINIMAL_BANK)) as service:
+        done = cli("next", "--json")
+        assert done.returncode == 0 and list(json.loads(done.stdout)) == ["water"]
+        assert service.stop() == 0
+
+
+def test_control_json_taken_by_a_folder_is_one_clear_error(private_home: Path) -> None:
+    """A folder where the control file goes: `run` stops with one error line and leaves nothing behind."""
+    (private_home / ".local" / "state" / "dmer-tips" / "control.json").mkdir(parents=True)
+    done = cli("run")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("Error: ") and "control.json" in done.stderr
+    assert list((private_home / ".local" / "state" / "dmer-tips").glob("control-*.sock")) == []

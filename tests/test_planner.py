@@ -184,3 +184,15 @@ def test_preview_is_deterministic_for_a_seed() -> None:
     one, two, other = (simulate(bank, BERLIN, start, 7, seed) for seed in (1, 1, 2))
     assert [(s.at, s.tip.id) for s in one] == [(s.at, s.tip.id) for s in two]
     assert [(s.at, s.tip.id) for s in one] != [(s.at, s.tip.id) for s in other]
+
+
+def test_progress_saved_in_the_future_does_not_silence_the_reminders() -> None:
+    """A state written while the clock was a year ahead (then set right while nothing ran) re-anchors to now."""
+    bank = load_tip_bank(bundled_tips_path())
+    start = datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
+    state = ServiceState.fresh(3)
+    ahead = Reminders(bank, state, BERLIN, start + timedelta(days=365))
+    ahead.take(ahead.next_due(start + timedelta(days=365)))  # type: ignore[arg-type]
+    back = Reminders(bank, state, BERLIN, start)
+    due = back.next_due(start)
+    assert due is not None and due.at - start < timedelta(days=1)

@@ -144,9 +144,7 @@ def test_bad_requests_get_plain_answers_without_internals(tmp_path: Path) -> Non
     """Unknown commands, malformed or absurd arguments: a sentence for the user, never a Python message."""
     harness = build_service(tmp_path, AT_BANK, START)
     assert "does not know the command 'dance'" in ask(harness, "dance")["error"]
-    assert ask(harness, "pause", pause={"for_s": 10**30})["error"].startswith(
-        "1000000000000000000000000000000s is longer"
-    )
+    assert ask(harness, "pause", pause={"for_s": 10**30})["error"].startswith("that is longer")
     assert ask(harness, "pause", pause="soon")["error"] == "the pause request is malformed"
     assert ask(harness, "tip", category=5)["error"] == "the category must be text"
     harness.service.reminders = None  # type: ignore[assignment]  # any bug inside a command

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from dmer_tips.service.watch import TipFileWatcher
 
 from .editors import SAVE_STYLES
@@ -75,3 +77,25 @@ def test_other_files_in_the_folder_are_ignored(tmp_path: Path) -> None:
     with watching(tmp_path, calls):
         (tmp_path / "notes.txt").write_text("hello")
         assert not calls.seen.wait(timeout=0.5)
+
+
+def test_a_watcher_whose_kernel_reader_died_is_restarted(tmp_path: Path) -> None:
+    """If a thread the watcher relies on dies while the observer lives on, it is noticed and saves are seen again."""
+    calls = Calls()
+    with watching(tmp_path, calls) as (watcher, path):
+        observer = watcher._observer
+        helpers = [
+            value
+            for owner in (observer, *observer.emitters)
+            for value in vars(owner).values()
+            if isinstance(value, threading.Thread)
+        ]
+        if not helpers:
+            pytest.skip("this platform's watcher has no thread of its own to lose")
+        for helper in helpers:
+            helper.stop()  # type: ignore[attr-defined]  # watchdog's threads can be stopped
+            helper.join(timeout=10)
+        assert observer.is_alive(), "only the helper thread is gone"
+        watcher.ensure_alive()
+        assert watcher._observer is not observer
+        assert saved_and_noticed(calls, path, "after the restart")

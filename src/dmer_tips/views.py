@@ -65,8 +65,12 @@ def describe_due(due: Due, zone: tzinfo, now: datetime) -> str:
 
 
 def _when(due: Due, zone: tzinfo, now: datetime) -> str:
-    wait = timedelta(minutes=round(max(due.at - now, timedelta(0)).total_seconds() / 60))
-    return f"{due.at.astimezone(zone):%a %H:%M} (in {format_duration(wait)})"
+    return _when_at(due.at, zone, now)
+
+
+def _when_at(at: datetime, zone: tzinfo, now: datetime) -> str:
+    wait = timedelta(minutes=round(max(at - now, timedelta(0)).total_seconds() / 60))
+    return f"{at.astimezone(zone):%a %H:%M} (in {format_duration(wait)})"
 
 
 def timeline_text(sent: list[Sent]) -> str:
@@ -84,17 +88,18 @@ def timeline_json(sent: list[Sent]) -> str:
     return json.dumps(records, indent=2, ensure_ascii=False)
 
 
-def upcoming_text(upcoming: dict[str, Due | None], zone: tzinfo, now: datetime) -> str:
+def upcoming_text(upcoming: dict[str, datetime | None], zone: tzinfo, now: datetime) -> str:
+    """Each category's next reminder, soonest first."""
     width = max(len(name) for name in upcoming)
-    ordered = sorted(upcoming.items(), key=lambda item: (item[1] is None, item[1].at if item[1] else now))
+    ordered = sorted(upcoming.items(), key=lambda item: (item[1] is None, item[1] or now))
     return "\n".join(
-        f"{name:<{width}}  " + (_when(due, zone, now) if due else "not within two weeks") for name, due in ordered
+        f"{name:<{width}}  " + (_when_at(at, zone, now) if at else "not within two weeks") for name, at in ordered
     )
 
 
-def upcoming_json(upcoming: dict[str, Due | None], zone: tzinfo) -> str:
+def upcoming_json(upcoming: dict[str, datetime | None], zone: tzinfo) -> str:
     return json.dumps(
-        {name: due.at.astimezone(zone).isoformat() if due else None for name, due in upcoming.items()}, indent=2
+        {name: at.astimezone(zone).isoformat() if at else None for name, at in upcoming.items()}, indent=2
     )
 
 

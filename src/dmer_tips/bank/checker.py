@@ -16,6 +16,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 # C0 and C1 controls and DEL (a BEL, an ESC sequence), which YAML lets in through escapes like "\e";
 # a tab or a line break inside a text is fine.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a title, a name or a source is one line
 
 
 class Checker:
@@ -85,7 +86,7 @@ class Checker:
                 else "fill it in or remove the line",
             )
             return None
-        control = _CONTROL.search(value)
+        control = (_CONTROL if field == "text" else _CONTROL_OR_BREAK).search(value)
         if control is not None:
             self.problem(
                 node,

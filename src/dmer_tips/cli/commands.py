@@ -215,10 +215,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_next(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from dmer_tips.service.control import NotRunning
     from dmer_tips.views import upcoming_json, upcoming_text
 
     now = _now()
-    upcoming = _reminders(args.tips, None, now).upcoming(now)
+    try:
+        if args.tips is not None:
+            raise NotRunning()
+        # The running service knows best: it may use another file (--tips) and has its own progress.
+        upcoming = {name: datetime.fromisoformat(at) if at else None for name, at in _ask("status")["next"].items()}
+    except NotRunning:
+        upcoming = {
+            name: due.at if due else None for name, due in _reminders(args.tips, None, now).upcoming(now).items()
+        }
     if args.json:
         print(upcoming_json(upcoming, _local_zone()))
     else:

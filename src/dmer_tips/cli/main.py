@@ -9,6 +9,7 @@ command runs: `--version` and `status` must start fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import sys
@@ -37,6 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`dmer-tips tips | head`): nothing is wrong, and nothing more needs printing.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT):
+            raise
+        # The output itself cannot be written (`> /dev/full`, a full disk): say so where it can still go.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"Error: the output could not be written ({error.strerror}) — free some space", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _run(argv: Sequence[str]) -> int:

@@ -51,7 +51,8 @@ def describe_moment(moment: datetime, zone: tzinfo, now: datetime) -> str:
         return f"{local:%H:%M}"
     if local.date() == today + timedelta(days=1):
         return f"tomorrow {local:%H:%M}"
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class PauseRequest:
         if seconds <= 0:
             raise DmerTipsError("a pause must last a while — give a length like 30m or 2h")
         if seconds > LONGEST_PAUSE.total_seconds():
-            length = format_duration(timedelta(seconds=seconds)) if seconds < 10**9 else f"{seconds}s"
+            length = format_duration(timedelta(seconds=seconds)) if seconds < 10**13 else "that"
             raise DmerTipsError(
                 f"{length} is longer than a pause can be ({LONGEST_PAUSE.days} days)"
                 " — leave out the length to pause until you resume, or stop the service"

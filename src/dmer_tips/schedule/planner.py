@@ -40,11 +40,18 @@ class PlanState:
     sent_count: int = 0
 
     def adopt(self, bank: TipBank, now: datetime) -> None:
-        """Start new categories from `now` (no backlog on first sight) and forget removed ones."""
+        """Start new categories from `now` (no backlog on first sight) and forget removed ones.
+
+        Progress saved in the future (the clock was set back while nothing ran) is brought back to `now`,
+        so a wrong clock once never silences the reminders for as long as it was wrong.
+        """
         names = {c.name for c in bank.categories}
-        self.cursors = {name: at for name, at in self.cursors.items() if name in names}
+        now = now.astimezone(UTC)
+        self.cursors = {name: min(at, now) for name, at in self.cursors.items() if name in names}
         for name in names - self.cursors.keys():
-            self.cursors[name] = now.astimezone(UTC)
+            self.cursors[name] = now
+        if self.last_sent is not None and self.last_sent > now:
+            self.last_sent = now
 
     def sent_on(self, day: date) -> int:
         return self.sent_count if day == self.sent_day else 0

@@ -8,11 +8,13 @@ has no os.timerfd_create, so it is called through ctypes.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import sys
 import time
 
 _FAR_AHEAD_S = 10 * 365 * 86_400  # the alarm is only there to be cancelled, never to ring
+_ARM_TRIES = 100
 
 
 class _Timespec(ctypes.Structure):
@@ -61,11 +63,18 @@ class ClockSetAlarm:
         if self._armed:
             return
         latest = 2 ** (8 * ctypes.sizeof(ctypes.c_long) - 1) - 1  # a 32-bit time_t ends in 2038
-        spec = _Itimerspec(_Timespec(0, 0), _Timespec(min(int(time.time()) + _FAR_AHEAD_S, latest), 0))
         flags = _TFD_TIMER_ABSTIME | _TFD_TIMER_CANCEL_ON_SET
-        if self._libc.timerfd_settime(self._fd, flags, ctypes.byref(spec), None) != 0:
-            raise OSError(ctypes.get_errno(), "timerfd_settime failed")
-        self._armed = True
+        for _ in range(_ARM_TRIES):
+            spec = _Itimerspec(_Timespec(0, 0), _Timespec(min(int(time.time()) + _FAR_AHEAD_S, latest), 0))
+            if self._libc.timerfd_settime(self._fd, flags, ctypes.byref(spec), None) == 0:
+                self._armed = True
+                return
+            error = ctypes.get_errno()
+            if error != errno.ECANCELED:
+                raise OSError(error, "timerfd_settime failed")
+            # The clock was set again between the last read and this arming (a resume, then an NTP step):
+            # the wake-up this causes already looks at the clock, so just arm again.
+        raise OSError(errno.ECANCELED, "the clock kept being set while arming the alarm")
 
     def clock_was_set(self) -> bool:
         """Read the alarm after it became readable; True when the kernel cancelled it for a clock change."""

@@ -86,9 +86,11 @@ class ControlServer:
             self.loop.unwatch(self._listener)
             self._listener.close()
             self._listener = None
-        self.endpoint_file.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not ours to remove if it is not a file (a folder someone made)
+            self.endpoint_file.unlink(missing_ok=True)
         if self._socket_path is not None:
-            self._socket_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self._socket_path.unlink(missing_ok=True)
             if self._made_temp_dir:
                 shutil.rmtree(self._socket_path.parent, ignore_errors=True)
 

@@ -174,11 +174,8 @@ class EventLoop(BaseScheduler, Generic[M]):  # type: ignore[misc]
         if self._alarm is not None:
             try:
                 self._alarm.arm()
-            except OSError:  # the kernel refused: fall back to looking at the clock once a minute
-                log.warning("cannot arm the clock alarm; looking at the clock once a minute instead", exc_info=True)
-                self._selector.unregister(self._alarm)
-                self._alarm.close()
-                self._alarm = None
+            except OSError:  # the clock keeps being set this very moment: the next round arms it again
+                log.warning("cannot arm the clock alarm this round", exc_info=True)
 
     def _alarm_rang(self, _mask: int) -> None:
         assert self._alarm is not None

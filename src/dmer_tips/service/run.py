@@ -8,6 +8,7 @@ a message is posted, or (Linux) the kernel reports the wall clock set or the mac
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -67,8 +68,9 @@ def run_service(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO = sys
 
 def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> int:
     def say(line: str) -> None:
-        print(line, file=out, flush=True)
         log.info(line)
+        with contextlib.suppress(OSError, ValueError):  # the terminal went away (`run | head`): the log has it
+            print(line, file=out, flush=True)
 
     data = read_tip_file(tips.path)
     bank = parse_tip_bank(data, str(tips.path))
@@ -125,10 +127,10 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         _name_ourselves_to_the_desktop(paths, notifier, say)
         loop.start()
     finally:
-        watcher.stop()
-        control.stop()
-        service.save()
-        notifier.close()
-        loop.close()
+        for step in (watcher.stop, control.stop, service.save, notifier.close, loop.close):
+            try:
+                step()
+            except Exception:  # one part failing to stop must not keep the others from stopping
+                log.exception("stopping %s failed", getattr(step, "__qualname__", step))
         log.info("stopped")
     return 0

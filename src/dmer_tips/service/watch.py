@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,13 @@ class TipFileWatcher:
         log.error("cannot watch %s for changes; will try again later", ", ".join(map(str, folders)))
 
     def ensure_alive(self) -> None:
-        """Restart the watch if its thread died or never started (the service calls this whenever it wakes)."""
-        if self._observer is None or not self._observer.is_alive():
-            if self._observer is not None:
-                log.warning("the file watcher stopped; restarting it")
-            self._observer = None
-            self.start()
+        """Restart the watch if any of its threads died or it never started (the service calls this on waking)."""
+        if self._observer is not None and _all_alive(self._observer):
+            return
+        if self._observer is not None:
+            log.warning("the file watcher stopped; restarting it")
+            self.stop()
+        self.start()
 
     def _saw(self, event: Any) -> None:
         for name in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
@@ -91,3 +93,12 @@ class TipFileWatcher:
             self._observer.stop()
             self._observer.join(timeout=2)
             self._observer = None
+
+
+def _all_alive(observer: Any) -> bool:
+    """The observer, each folder's emitter, and every thread they hold (the one reading the kernel's events
+    lives in a different place in each watchdog version, so it is found by what it is rather than by name)."""
+    threads = [observer, *observer.emitters]
+    for owner in list(threads):
+        threads += [value for value in vars(owner).values() if isinstance(value, threading.Thread)]
+    return all(thread.is_alive() for thread in threads)
