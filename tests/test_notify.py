@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,17 @@ def test_unexpected_backend_error_is_logged_with_traceback_and_never_raised(capl
         FallbackNotifier(desktop, printer).send(Notification("One", "first"))
     assert "[09:30] One: first" in printed.getvalue()
     assert caplog.records[0].exc_info is not None and "ZeroDivisionError" in caplog.text
+
+
+def test_what_the_program_writes_itself_keeps_its_point_in_one_line(tmp_path: Path) -> None:
+    """A problem notice carries its point in its title and first sentence, which GNOME's one line shows."""
+    from dmer_tips.bank.model import ONE_LINE, headline
+    from dmer_tips.errors import Problem, TipBankError
+    from dmer_tips.service.reload import ReloadResult
+
+    long_problem = Problem(str(tmp_path / "tips.yaml"), 120, 7, "a very long description " * 10, "fix it")
+    loaded = ReloadResult(True, None, 3, b"")
+    notice = loaded.failed(TipBankError([long_problem]), datetime(2026, 1, 1)).notification()
+    assert notice.title == "Your tips file needs a look"
+    assert headline(notice.body) == "Your reminders go on with the last good tips."
+    assert len(headline(notice.body)) <= ONE_LINE and notice.kind == "problem"
