@@ -233,7 +233,21 @@ class Desktop:
             # X11 (not --headless Wayland, which queues our banner behind its own notice); -r replaces any window
             # manager, --sm-disable skips the session manager we do not run.
             return ["gnome-shell", "--x11", "-r", "--sm-disable"]
-        return ["dunst"]
+        return ["dunst", "-config", str(self._dunst_config())]
+
+    def _dunst_config(self) -> Path:
+        """dunst's context menu runs its `dmenu` program with the actions on stdin and takes the chosen line from
+        stdout: our stand-in chooses the line with the label `press` asked for."""
+        chooser = self.log_dir / "choose-action"
+        chooser.write_text(
+            "#!/bin/sh\n"
+            f'wanted=$(cat "{self.log_dir / "wanted-action"}")\n'
+            'grep -F -m1 -- "#$wanted " || true\n'
+        )
+        chooser.chmod(0o755)
+        config = self.log_dir / "dunstrc"
+        config.write_text(f"[global]\n    dmenu = {chooser}\n    idle_threshold = 0\n")
+        return config
 
     def crash_server(self) -> None:
         assert self.server is not None
@@ -354,6 +368,15 @@ class Desktop:
 
     def displayed(self) -> int:
         return int(self.dunstctl("count", "displayed").strip())
+
+    def press(self, label: str) -> None:
+        """Press the button labelled `label` on a notification on screen, through dunst's own context menu."""
+        (self.log_dir / "wanted-action").write_text(label)
+        self.dunstctl("context")
+
+    def click(self) -> None:
+        """Click the topmost notification: dunst invokes its default action."""
+        self.dunstctl("action", "0")
 
     # What crossed the bus (any server) ------------------------------------------------------------------------
 

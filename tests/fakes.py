@@ -11,7 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dmer_tips.bank.load import parse_tip_bank
-from dmer_tips.notify import FallbackNotifier, Notification, Notifier, NotifyError
+from dmer_tips.journal import Journal
+from dmer_tips.notify import ActionChosen, FallbackNotifier, Notification, Notifier, NotifyError
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.state import ServiceState, StateFile
 from dmer_tips.service.core import Parts, Service
@@ -62,12 +63,13 @@ class RecordingNotifier(Notifier):
         self.down = False
         self._clock = clock
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification) -> int:
         if self.down:
             raise NotifyError("the test desktop is down")
         self.shown.append(notification)
         if self._clock is not None:
             self.times.append(self._clock())
+        return len(self.shown)  # the desktop's id for it: its place in the list, from 1
 
 
 @dataclass
@@ -97,6 +99,11 @@ class Harness:
     def titles(self) -> list[str]:
         return [n.title for n in self.desktop.shown]
 
+    def press(self, title: str, key: str) -> None:
+        """Press button `key` on the latest notification titled `title`, as the desktop would report it."""
+        shown_as = max(i for i, n in enumerate(self.desktop.shown, start=1) if n.title == title)
+        self.send(ActionChosen(shown_as, key))
+
 
 def build_service(
     tmp_path: Path,
@@ -125,6 +132,7 @@ def build_service(
         tips_file=tips,
         say=lambda line: holder[0].said.append(line),
         end_loop=lambda: setattr(holder[0], "stopped", True),
+        journal=Journal(tmp_path / "state" / "journal.sqlite3"),
         rng=random.Random(seed),
     )
     reminders = Reminders(bank, ServiceState.fresh(seed), zone, start)

@@ -53,7 +53,8 @@ class Recorder(Notifier):
 
 
 def test_bundled_sessions_run_in_order_at_their_offsets() -> None:
-    """`feed` sends its steps at 0s, 45s, 1m30s, 2m and 5m, and the last says how to log the episode."""
+    """`feed` sends its steps at 0s, 45s, 1m30s, 2m and 5m, each with Stop; the last asks how it was, with
+    one-touch answers (or, where there are no buttons, the command to type)."""
     session = load_tip_bank(bundled_tips_path()).session("feed")
     time = FakeTime(START)
     notifier = Recorder(time)
@@ -61,7 +62,10 @@ def test_bundled_sessions_run_in_order_at_their_offsets() -> None:
     offsets = [(at - START).total_seconds() for at, _ in notifier.sent]
     assert offsets == [0, 45, 90, 120, 300]
     assert [n.title for _, n in notifier.sent][:2] == ["Let-down companion", "Five things"]
-    assert notifier.sent[-1][1].body.endswith(LOG_HINT)
+    last = notifier.sent[-1][1]
+    assert last.body.endswith("How was it?") and last.with_hint().endswith(LOG_HINT)
+    assert [a.label for a in last.actions] == ["No wave", "Mild", "Strong"]
+    assert all([a.label for a in n.actions] == ["Stop"] for _, n in notifier.sent[:-1])
 
 
 def test_ctrl_c_cancels_the_remaining_steps() -> None:
@@ -186,7 +190,8 @@ def test_standalone_session_prints_without_a_desktop(write_tips: Callable[[str],
     text = MINIMAL_BANK + 'sessions:\n  feed:\n    steps:\n      - {after: 0s, text: "Breathe now.", source: art}\n'
     done = cli("session", "--tips", str(write_tips(text)))
     assert done.returncode == 0
-    assert "Let-down companion: Breathe now. " + LOG_HINT in done.stdout
+    assert "Let-down companion: Breathe now. How was it? " + LOG_HINT in done.stdout
+    assert done.stdout.startswith('Session "feed" runs here (1 step); Ctrl-C stops it.')
     assert done.stdout.endswith("Session finished.\n")
 
 

@@ -35,6 +35,7 @@ def test_bundled_file_validates_against_the_schema() -> None:
     assert schema_errors(bundled_tips_path().read_text(encoding="utf-8")) == []
 
 
+WITH_SESSION = 'sessions:\n  feed:\n    steps:\n      - {after: 0s, text: "Breathe out slowly.", source: art}\n'
 GOOD = [
     MINIMAL_BANK,
     MINIMAL_BANK.replace(
@@ -43,6 +44,9 @@ GOOD = [
     MINIMAL_BANK.replace('at: "10:00"', 'at: ["09:00", "15:30"]\n      days: sat,sun'),
     "settings:\n  quiet_hours: none\n  min_gap: 1h30m\n  daily_max: 6\n" + MINIMAL_BANK,
     MINIMAL_BANK.replace("      - id: sip\n", '      - title: "Water"\n'),
+    "settings:\n  show_for: until-dismissed\n" + MINIMAL_BANK,
+    MINIMAL_BANK + WITH_SESSION + 'rhythm:\n  feeds:\n    schedule:\n      at: ["06:00", "09:30"]\n    at_night: true\n',
+    MINIMAL_BANK + WITH_SESSION + "rhythm:\n  on-demand:\n    after_last: 2h30m\n    heads_up: 10m\n    at_the_time: start\n",
 ]
 BAD = [
     MINIMAL_BANK.replace('at: "10:00"', "at: 10:00"),
@@ -54,6 +58,10 @@ BAD = [
     MINIMAL_BANK.replace("id: sip", "id: Sip Water"),
     "settings:\n  daily_max: 0\n" + MINIMAL_BANK,
     MINIMAL_BANK.replace('      - id: sip\n        text: "Have a sip of water."\n        source: art\n', "      []\n"),
+    "settings:\n  show_for: forever\n" + MINIMAL_BANK,
+    MINIMAL_BANK + WITH_SESSION + "rhythm:\n  feeds:\n    after_last: 2h\n    schedule:\n      every: 3h\n",
+    MINIMAL_BANK + WITH_SESSION + "rhythm:\n  feeds:\n    after_last: 2h\n    at_the_time: later\n",
+    MINIMAL_BANK + WITH_SESSION + "rhythm:\n  feeds:\n    after_last: 2h\n    at_night: sometimes\n",
 ]
 
 

@@ -266,3 +266,143 @@ def test_reminders_follow_the_computer_to_another_time_zone(tmp_path: Path) -> N
     harness.advance(timedelta(hours=7))  # 09:01 in New York
     assert len(harness.desktop.shown) == 1
     assert f"{harness.desktop.times[0].astimezone(harness.zone):%H:%M}" == "09:00"
+
+
+RHYTHM_BANK = (
+    AT_BANK
+    + """\
+rhythm:
+  feeds:
+    schedule:
+      at: ["10:00", "14:00"]
+    heads_up: 5m
+"""
+)
+
+
+def test_later_brings_the_same_tip_back_after_the_snooze_within_the_rules(tmp_path: Path) -> None:
+    """Later on a tip shows that same tip again 30 minutes on (and `status` lists it meanwhile)."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=1))
+    first = harness.desktop.shown[0]
+    assert [a.label for a in first.actions] == ["Later", "Quiet today"]
+    harness.press("Water", "later")
+    status = ask(harness, "status")["result"]
+    assert status["snoozed"] == [{"title": "Water", "at": "2026-03-02T09:31:00+01:00"}]
+    harness.advance(timedelta(minutes=31))
+    assert harness.desktop.shown[1].body == first.body
+    assert ask(harness, "status")["result"]["snoozed"] == []
+
+
+def test_a_snoozed_tip_waits_out_quiet_hours_and_a_full_day(tmp_path: Path) -> None:
+    """Later at the day's last allowed tip: it comes back the next morning, after quiet hours, not at night."""
+    harness = build_service(tmp_path, AT_BANK.replace("daily_max: 2", "daily_max: 3"), START)
+    harness.advance(timedelta(hours=7, minutes=1))  # 09:00, 12:00 and 15:00 sent: the day is full
+    assert len(harness.desktop.shown) == 3
+    harness.press("Water", "later")
+    harness.advance(timedelta(hours=12))
+    assert len(harness.desktop.shown) == 3, "not again the same day, and not in quiet hours"
+    harness.advance(timedelta(hours=4))  # Tue 07:01
+    assert len(harness.desktop.shown) == 4
+    assert f"{harness.desktop.times[3].astimezone(harness.zone):%a %H:%M}" == "Tue 07:00"
+
+
+def test_quiet_today_pauses_until_quiet_hours_end(tmp_path: Path) -> None:
+    """Quiet today on a tip pauses the reminders until tomorrow morning."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=1))
+    harness.press("Water", "quiet-today")
+    assert ask(harness, "status")["result"]["pause"]["text"] == "until tomorrow 07:00"
+
+
+def test_the_companion_stops_on_stop_and_notes_a_one_touch_answer(tmp_path: Path) -> None:
+    """Stop on a step cancels the rest; on a later session, "Mild" on the last step writes 2 to the journal."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    ask(harness, "session")
+    harness.advance(timedelta(seconds=1))
+    harness.press("Breathe", "stop")
+    harness.advance(timedelta(minutes=5))
+    assert harness.titles == ["Breathe"]
+    ask(harness, "session")
+    harness.advance(timedelta(minutes=3))
+    assert harness.titles[-1] == "Drink"
+    harness.press("Drink", "mild")
+    episodes = harness.service.parts.journal.since(START)
+    assert [(e.intensity, e.note) for e in episodes] == [(2, "noted from the companion")]
+
+
+def test_closing_the_last_step_writes_nothing(tmp_path: Path) -> None:
+    """A companion's last step closed without an answer leaves the journal as it was."""
+    from dmer_tips.notify import Dismissed
+
+    harness = build_service(tmp_path, AT_BANK, START)
+    ask(harness, "session")
+    harness.advance(timedelta(minutes=3))
+    harness.send(Dismissed(len(harness.desktop.shown), 2))
+    harness.press("Drink", "mild")  # the same id, now forgotten: pressed after closing means nothing
+    assert harness.service.parts.journal.since(START) == []
+
+
+def test_a_button_of_a_notification_from_before_a_restart_is_ignored(tmp_path: Path) -> None:
+    """An action for an id the service never showed (another run's, or another app's) changes nothing."""
+    from dmer_tips.notify import ActionChosen
+
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.send(ActionChosen(999, "later"))
+    harness.send(ActionChosen(999, "strong"))
+    assert ask(harness, "status")["result"]["snoozed"] == []
+    assert harness.service.parts.journal.since(START) == []
+
+
+def test_a_heads_up_comes_before_each_feed_with_its_buttons(tmp_path: Path) -> None:
+    """Five minutes before 10:00 and 14:00 a heads-up offers the companion; Start starts it at once."""
+    harness = build_service(tmp_path, RHYTHM_BANK, START)
+    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T09:55:00+01:00"}
+    harness.advance(timedelta(hours=1, minutes=56))
+    heads_up = harness.desktop.shown[-1]
+    assert heads_up.title == "Coming up: feeds at 10:00" and heads_up.kind == "heads-up"
+    assert [a.key for a in heads_up.actions] == ["default", "start", "snooze", "skip"]
+    assert [a.label for a in heads_up.actions][1:] == ["Start companion", "Snooze 10 min", "Skip"]
+    harness.press("Coming up: feeds at 10:00", "start")
+    harness.advance(timedelta(seconds=1))
+    assert harness.titles[-1] == "Breathe"
+    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T13:55:00+01:00"}
+
+
+def test_snooze_shows_the_heads_up_again_and_skip_lets_it_go(tmp_path: Path) -> None:
+    """Snooze 10 min brings the heads-up back; Skip on the next one leaves the companion unstarted."""
+    harness = build_service(tmp_path, RHYTHM_BANK.replace("heads_up: 5m", "heads_up: 15m"), START)
+    harness.advance(timedelta(hours=1, minutes=46))  # 09:46
+    harness.press("Coming up: feeds at 10:00", "snooze")
+    harness.advance(timedelta(minutes=11))
+    assert harness.titles.count("Coming up: feeds at 10:00") == 2
+    harness.press("Coming up: feeds at 10:00", "skip")
+    harness.advance(timedelta(minutes=10))
+    assert "Breathe" not in harness.titles
+
+
+def test_a_rhythm_set_to_start_starts_the_companion_at_the_time(tmp_path: Path) -> None:
+    """With at_the_time: start, the companion begins at 10:00 without a touch."""
+    harness = build_service(tmp_path, RHYTHM_BANK + "    at_the_time: start\n", START)
+    harness.advance(timedelta(hours=2, seconds=30))
+    assert harness.titles[-2:] == ["Coming up: feeds at 10:00", "Breathe"]
+
+
+def test_feeding_on_demand_follows_the_last_feed(tmp_path: Path) -> None:
+    """after_last: the heads-up comes 2h30m after the last companion (or logged feed), less the heads-up."""
+    text = AT_BANK + "rhythm:\n  on-demand:\n    after_last: 2h30m\n"
+    harness = build_service(tmp_path, text, START)
+    assert ask(harness, "status")["result"]["heads_up"] == {}
+    ask(harness, "session")
+    assert ask(harness, "status")["result"]["heads_up"] == {"on-demand": "2026-03-02T10:25:00+01:00"}
+    ask(harness, "logged", at="2026-03-02T09:00:00+01:00")
+    assert ask(harness, "status")["result"]["heads_up"] == {"on-demand": "2026-03-02T11:25:00+01:00"}
+
+
+def test_heads_ups_keep_to_quiet_hours_unless_the_rhythm_is_for_the_night(tmp_path: Path) -> None:
+    """A 03:00 feed has no heads-up by default; with at_night: true it has one at 02:55."""
+    night = AT_BANK + 'rhythm:\n  night-feed:\n    schedule:\n      at: "03:00"\n'
+    harness = build_service(tmp_path, night, START)
+    assert ask(harness, "status")["result"]["heads_up"] == {}
+    harness = build_service(tmp_path / "night", night + "    at_night: true\n", START)
+    assert ask(harness, "status")["result"]["heads_up"] == {"night-feed": "2026-03-03T02:55:00+01:00"}

@@ -169,7 +169,7 @@ def test_alias_bomb_is_refused_without_expanding(write_tips: Callable[[str], Pat
     found = problems(write_tips("\n".join(lines) + "\n"))
     assert (
         found[0]
-        == 'F:1:1: unknown key "a" in the tip file — allowed here: version, settings, sources, categories, sessions'
+        == 'F:1:1: unknown key "a" in the tip file — allowed here: version, settings, sources, categories, sessions, rhythm'
     )
     assert "F:2:8: aliases (*a) are not allowed — write the value out in full" in found
 

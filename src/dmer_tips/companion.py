@@ -2,6 +2,7 @@
 
 A session ignores quiet hours (a night feed is exactly when it is needed) and the daily maximum. The
 service runs it when there is one; otherwise it runs here, in the foreground, until done or Ctrl-C.
+Every step has a Stop button; the last one asks "How was it?" with one-touch answers for the journal.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ from datetime import datetime, tzinfo
 
 from dmer_tips.bank.model import Session
 from dmer_tips.errors import DmerTipsError
-from dmer_tips.notify import Notification, Notifier
+from dmer_tips.notify import Action, Notification, Notifier
 from dmer_tips.schedule.pause import Pause
 
-LOG_HINT = "How was it? Note it with: dmer-tips log 0-5"
+QUESTION = "How was it?"
+LOG_HINT = "Note it with: dmer-tips log 0-5"
+STOP = Action("stop", "Stop")
+# One touch at the end writes the journal entry: no wave (0), a mild wave (2), a strong one (4) on the 0-5 scale.
+ANSWERS = {"none": 0, "mild": 2, "strong": 4}
+ANSWER_ACTIONS = (Action("none", "No wave"), Action("mild", "Mild"), Action("strong", "Strong"))
 STEP_SHOW_FOR_S = 120.0  # a step stays until the next one has come
+LAST_STEP_SHOW_FOR_S = 600.0  # time to answer once the hands are free
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,16 @@ class PlannedStep:
 
 
 def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
-    """Each step's time and what it shows; the last one also says how to log the episode."""
+    """Each step's time and what it shows: a Stop button on each, and on the last the one-touch answers."""
     planned = []
     for index, step in enumerate(session.steps):
-        last = index == len(session.steps) - 1
-        body = f"{step.text} {LOG_HINT}" if last else step.text
-        planned.append(PlannedStep(start + step.after, Notification(step.title, body, "companion", STEP_SHOW_FOR_S)))
+        if index < len(session.steps) - 1:
+            shown = Notification(step.title, step.text, "companion", STEP_SHOW_FOR_S, (STOP,))
+        else:
+            shown = Notification(
+                step.title, f"{step.text} {QUESTION}", "companion", LAST_STEP_SHOW_FOR_S, ANSWER_ACTIONS, LOG_HINT
+            )
+        planned.append(PlannedStep(start + step.after, shown))
     return planned
 
 

@@ -89,6 +89,11 @@ class Journal:
         with closing(self._open()) as db, db:
             db.execute("INSERT INTO episodes (at, intensity, feelings, note) VALUES (?, ?, ?, ?)", row)
 
+    def latest(self) -> datetime | None:
+        """When the last entry was made, or None for an empty or missing journal."""
+        episodes = self.since(datetime.min.replace(tzinfo=timezone.utc))
+        return episodes[-1].at if episodes else None
+
     def since(self, start: datetime) -> list[Episode]:
         """Episodes from `start` on, oldest first; rows damaged by hand are skipped (and counted in the log)."""
         if not os.path.lexists(self.path):

@@ -15,6 +15,7 @@ from dmer_tips.notify import make_notifier
 from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.rotation import pick_tip
 from dmer_tips.schedule.state import StateFile
+from dmer_tips.views import counted
 
 
 def tip_here(tips: TipsFile, paths: AppPaths, category: str | None) -> Tip:
@@ -46,10 +47,16 @@ def session_here(
 ) -> SessionRun:
     """Run a companion session in this process, showing each step at its time; Ctrl-C ends it early."""
     session = load_tip_bank(tips.path).session(name)
+    state_file = StateFile(paths.state_file)
+    state = state_file.load()
     if respect_pause:
-        refuse_if_paused(StateFile(paths.state_file).load().pause, clock(), zone)
+        refuse_if_paused(state.pause, clock(), zone)
+    state.last_feed = clock()  # a feed, for a rhythm that follows the last one, when the service starts again
+    state_file.save(state)
     planned = plan_session(session, clock())
-    print(f'Session "{session.name}" runs here ({len(planned)} steps); Ctrl-C stops it.', file=out, flush=True)
+    print(
+        f'Session "{session.name}" runs here ({counted(len(planned), "step")}); Ctrl-C stops it.', file=out, flush=True
+    )
     notifier = make_notifier(out)
     try:
         sent = run_here(planned, notifier, clock, sleep)

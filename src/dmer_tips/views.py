@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from dmer_tips.bank.model import Tip, TipBank
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Sent
+from dmer_tips.schedule.rhythm import Feed
 from dmer_tips.timespec import format_duration
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def bank_summary(bank: TipBank) -> str:
         lines.append(
             f"  {category.name:<{width}}  {counted(len(category.tips), 'tip'):>8}  {category.schedule.describe()}"
         )
+    lines += [f"  rhythm {rhythm.name}: {rhythm.describe()}" for rhythm in bank.rhythms]
     if bank.notes:
         lines.append(f"{counted(len(bank.notes), 'note')} (the file works; these would make it read better):")
         lines += [f"  {note}" for note in bank.notes]
@@ -73,19 +75,30 @@ def _when_at(at: datetime, zone: tzinfo, now: datetime) -> str:
     return f"{at.astimezone(zone):%a %H:%M} (in {format_duration(wait)})"
 
 
-def timeline_text(sent: list[Sent]) -> str:
-    if not sent:
+def timeline_text(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
+    """Tips and heads-ups in time order, one per line."""
+    if not sent and not heads_ups:
         return "Nothing would be sent in that time."
-    width = max(len(s.tip.category) for s in sent)
-    return "\n".join(f"{s.at:%a %Y-%m-%d %H:%M}  {s.tip.category:<{width}}  {s.tip.title}: {s.tip.text}" for s in sent)
+    width = max([len(s.tip.category) for s in sent] + [len(f.rhythm) for f in heads_ups])
+    rows = [(s.at, f"{s.tip.category:<{width}}  {s.tip.title}: {s.tip.text}") for s in sent] + [
+        (f.heads_up_at, f"{f.rhythm:<{width}}  heads-up for {f.at.astimezone(zone):%H:%M}") for f in heads_ups
+    ]
+    return "\n".join(f"{at.astimezone(zone):%a %Y-%m-%d %H:%M}  {row}" for at, row in sorted(rows, key=lambda r: r[0]))
 
 
-def timeline_json(sent: list[Sent]) -> str:
+def timeline_json(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
     records = [
         {"time": s.at.isoformat(), "category": s.tip.category, "id": s.tip.id, "title": s.tip.title, "text": s.tip.text}
         for s in sent
+    ] + [
+        {
+            "time": f.heads_up_at.astimezone(zone).isoformat(),
+            "rhythm": f.rhythm,
+            "heads_up_for": f.at.astimezone(zone).isoformat(),
+        }
+        for f in heads_ups
     ]
-    return json.dumps(records, indent=2, ensure_ascii=False)
+    return json.dumps(sorted(records, key=lambda record: record["time"]), indent=2, ensure_ascii=False)
 
 
 def upcoming_text(upcoming: dict[str, datetime | None], zone: tzinfo, now: datetime) -> str:

@@ -114,6 +114,13 @@ class Checker:
             return None
         return value
 
+    def yes_no(self, node: Node, field: str) -> bool | None:
+        """`true` or `false` (YAML also reads yes/no, on/off)."""
+        if isinstance(node, Scalar) and node.tag == BOOL:
+            return node.text.strip().lower() in ("true", "yes", "on", "y")
+        self.problem(node, f'"{field}" must be true or false, not {_kind(node)}', f"write it like: {field}: true")
+        return None
+
     def whole_number(self, node: Node, field: str, minimum: int) -> int | None:
         if not isinstance(node, Scalar) or node.tag != INT or not node.text.isdigit():
             self.problem(node, f'"{field}" must be a whole number, not {_kind(node)}', f"write it like: {field}: 8")

@@ -82,7 +82,8 @@ class Settings:
     """Rules over all categories: never in `quiet_hours`, at least `min_gap` apart, at most `daily_max` a day.
 
     A slot that cannot be delivered within `grace` of its time (after a suspend, or pushed back by the
-    gap) is skipped rather than sent late. A tip stays on screen for `show_for` (None: until dismissed).
+    gap) is skipped rather than sent late. A tip stays on screen for `show_for` (None: until dismissed);
+    its Later button brings it back after `snooze`.
     """
 
     quiet_hours: DailyWindow | None
@@ -90,6 +91,7 @@ class Settings:
     daily_max: int
     grace: timedelta
     show_for: timedelta | None = timedelta(seconds=20)
+    snooze: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,37 @@ class Session:
     steps: tuple[Step, ...]
 
 
+AT_THE_TIME = ("ask", "start", "nothing")
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """Feeding or pumping times, and a gentle heads-up `heads_up` before each.
+
+    The times are a `schedule` (clock times, or an interval in a window, on chosen days), or, as baby
+    trackers do for feeding on demand, `after_last` a feed (the last companion started, or the last
+    episode logged). At each time the companion `session` is offered on the heads-up (`ask`), started
+    (`start`), or left alone (`nothing`). Heads-ups keep to quiet hours unless `at_night`.
+    """
+
+    name: str
+    session: str
+    heads_up: timedelta
+    at_the_time: str
+    at_night: bool
+    schedule: Schedule | None = None
+    after_last: timedelta | None = None
+
+    def describe(self) -> str:
+        when = (
+            self.schedule.describe()
+            if self.schedule is not None
+            else f"{format_duration(self.after_last or timedelta(0))} after the last feed"
+        )
+        night = ", also at night" if self.at_night else ""
+        return f"{when}; a heads-up {format_duration(self.heads_up)} before{night}"
+
+
 @dataclass(frozen=True)
 class TipBank:
     """A checked tip file; `notes` are advice that does not stop it being used (`dmer-tips check` shows them)."""
@@ -119,6 +152,7 @@ class TipBank:
     categories: tuple[Category, ...]
     sessions: tuple[Session, ...] = ()
     notes: tuple[Problem, ...] = ()
+    rhythms: tuple[Rhythm, ...] = ()
 
     def session(self, name: str | None) -> Session:
         """The named session, or the first one; a DmerTipsError that suggests the closest name otherwise."""
@@ -135,6 +169,13 @@ class TipBank:
     def category(self, name: str) -> Category:
         """The category called `name`; a DmerTipsError that suggests the closest name otherwise."""
         return _named(name, {c.name: c for c in self.categories}, "category")
+
+    def tip(self, category: str, tip_id: str) -> Tip:
+        """The tip `tip_id` of `category`; a DmerTipsError when it is not there (any more)."""
+        return _named(tip_id, {t.id: t for t in self.category(category).tips}, "tip")
+
+    def rhythm(self, name: str) -> Rhythm:
+        return _named(name, {r.name: r for r in self.rhythms}, "rhythm")
 
 
 T = TypeVar("T")

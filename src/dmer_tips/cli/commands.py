@@ -6,6 +6,7 @@ Imports are inside the functions, so each command loads only what it uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from dmer_tips.cli.main import EXIT_OK, EXIT_USAGE, build_parser
@@ -163,10 +164,13 @@ def _session_here(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    from dmer_tips.errors import DmerTipsError
     from dmer_tips.journal import Episode
 
     now = _now()
     _journal().record(Episode(now, args.intensity, tuple(args.feeling), args.note))
+    with contextlib.suppress(DmerTipsError):  # a running service plans the next feed from this one
+        _ask("logged", timeout_s=2, at=now.isoformat())
     described = "no D-MER this time" if args.intensity == 0 else f"intensity {args.intensity}"
     feelings = f" ({', '.join(args.feeling)})" if args.feeling else ""
     print(f"Logged at {now.astimezone(_local_zone()):%H:%M}: {described}{feelings}. It stays on this computer.")
@@ -206,16 +210,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     zone = _local_zone()
     start = (args.start.replace(tzinfo=zone) if args.start and args.start.tzinfo is None else args.start) or _now()
-    sent = _reminders(args.tips, args.seed, start).timeline(start, start + timedelta(days=args.days))
+    reminders, end = _reminders(args.tips, args.seed, start), start + timedelta(days=args.days)
+    sent, heads_ups = reminders.timeline(start, end), reminders.heads_ups(start, end)
     if args.json:
-        print(timeline_json(sent))
+        print(timeline_json(sent, heads_ups, zone))
     else:
-        show(timeline_text(sent))
+        show(timeline_text(sent, heads_ups, zone))
     return EXIT_OK
 
 
 def cmd_next(args: argparse.Namespace) -> int:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from dmer_tips.service.control import NotRunning
     from dmer_tips.views import upcoming_json, upcoming_text
@@ -225,11 +230,14 @@ def cmd_next(args: argparse.Namespace) -> int:
         if args.tips is not None:
             raise NotRunning()
         # The running service knows best: it may use another file (--tips) and has its own progress.
-        upcoming = {name: datetime.fromisoformat(at) if at else None for name, at in _ask("status")["next"].items()}
+        status = _ask("status")
+        upcoming = {name: datetime.fromisoformat(at) if at else None for name, at in status["next"].items()}
+        upcoming |= {f"{name} (heads-up)": datetime.fromisoformat(at) for name, at in status["heads_up"].items()}
     except NotRunning:
-        upcoming = {
-            name: due.at if due else None for name, due in _reminders(args.tips, None, now).upcoming(now).items()
-        }
+        reminders = _reminders(args.tips, None, now)
+        upcoming = {name: due.at if due else None for name, due in reminders.upcoming(now).items()}
+        for feed in reminders.heads_ups(now, now + timedelta(days=15)):
+            upcoming.setdefault(f"{feed.rhythm} (heads-up)", feed.heads_up_at)
     if args.json:
         print(upcoming_json(upcoming, _local_zone()))
     else:
@@ -333,12 +341,12 @@ def cmd_uninstall_service(args: argparse.Namespace) -> int:
 # --- shared ------------------------------------------------------------------------------------------
 
 
-def _ask(command: str, **arguments: Any) -> Any:
+def _ask(command: str, timeout_s: float | None = None, **arguments: Any) -> Any:
     """One request to the running service; NotRunning when there is none."""
     from dmer_tips.paths import control_file
-    from dmer_tips.service.control import request
+    from dmer_tips.service.control import DEFAULT_TIMEOUT_S, request
 
-    return request(control_file(), command, **arguments)["result"]
+    return request(control_file(), command, timeout_s or DEFAULT_TIMEOUT_S, **arguments)["result"]
 
 
 def _reminders(given: str | None, seed: int | None, now: datetime) -> Reminders:

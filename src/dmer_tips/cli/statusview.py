@@ -35,6 +35,8 @@ def status_text(status: Status, now: datetime) -> str:
         lines.append("next:" + (" (after the pause)" if pause else ""))
         width = max(len(name) for _, name in upcoming)
         lines += [f"  {name:<{width}}  {_when(at, now)}" for at, name in upcoming]
+    lines += [f"later:       {item['title']} again at {_when(item['at'], now)}" for item in status["snoozed"]]
+    lines += [f"heads-up:    {name} at {_when(at, now)}" for name, at in sorted(status["heads_up"].items())]
     return "\n".join(lines)
 
 

@@ -5,14 +5,28 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from dmer_tips.notify.base import Notification, Notifier, NotifyError
+from dmer_tips.notify.base import (
+    Action,
+    ActionChosen,
+    Dismissed,
+    Listener,
+    Notification,
+    NotificationEvent,
+    Notifier,
+    NotifyError,
+)
 from dmer_tips.notify.console import ConsoleNotifier
 from dmer_tips.notify.fallback import FallbackNotifier
 
 __all__ = [
+    "Action",
+    "ActionChosen",
     "ConsoleNotifier",
+    "Dismissed",
     "FallbackNotifier",
+    "Listener",
     "Notification",
+    "NotificationEvent",
     "Notifier",
     "NotifyError",
     "desktop_notifier",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from dmer_tips.errors import DmerTipsError
 
 APP_NAME = "D-MER Tips"
 DESKTOP_ENTRY = "dmer-tips"  # our notifications name the application entry dmer-tips.desktop
 DEFAULT_SHOW_FOR_S = 20.0
-Kind = Literal["tip", "companion", "problem", "notice"]
+Kind = Literal["tip", "companion", "heads-up", "problem", "notice"]
+DEFAULT_ACTION = "default"  # the spec's key for a click on the notification itself
 
 
 class NotifyError(DmerTipsError):
@@ -19,23 +21,67 @@ class NotifyError(DmerTipsError):
 
 
 @dataclass(frozen=True)
+class Action:
+    """A button: `key` comes back when it is pressed; `label` is what it says."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Notification:
     """What the user sees. `body` is plain text: each backend escapes or shortens it as its platform needs.
 
     `kind` chooses the icon and which earlier notification this one replaces (see `slot`); it stays on
-    screen for `show_for_s` seconds, or until dismissed when None.
+    screen for `show_for_s` seconds, or until dismissed when None. `actions` are its buttons where the
+    desktop has buttons; where it has none, `hint` (say, the command to type) is added to the text instead.
     """
 
     title: str
     body: str
     kind: Kind = "tip"
     show_for_s: float | None = DEFAULT_SHOW_FOR_S
+    actions: tuple[Action, ...] = ()
+    hint: str = ""
 
     @property
     def slot(self) -> str:
         """Notifications of one slot replace each other on screen; a problem or a notice is never replaced
         unseen by the next tip or companion step."""
-        return "main" if self.kind in ("tip", "companion") else self.kind
+        return "main" if self.kind in ("tip", "companion", "heads-up") else self.kind
+
+    def with_hint(self) -> str:
+        """The text for a place without buttons."""
+        return f"{self.body} {self.hint}" if self.hint else self.body
+
+
+@dataclass(frozen=True)
+class ActionChosen:
+    """The person pressed `action` on the notification the desktop calls `notification_id`."""
+
+    notification_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """The notification `notification_id` went away: `reason` 1 expired, 2 closed by the person, 3 by us."""
+
+    notification_id: int
+    reason: int
+
+
+NotificationEvent = ActionChosen | Dismissed
+
+
+class Listener(Protocol):
+    """Where a notifier that hears back from the desktop hands its socket and what it heard (the event loop)."""
+
+    def watch(self, fileobj: Any, on_ready: Callable[[int], None]) -> None: ...
+
+    def unwatch(self, fileobj: Any) -> None: ...
+
+    def post(self, message: Any) -> None: ...
 
 
 class Notifier(ABC):
@@ -50,6 +96,9 @@ class Notifier(ABC):
     def probe(self) -> str:
         """Where notifications will appear, in words; raises NotifyError if that place is unreachable."""
         return self.name
+
+    def listen(self, listener: Listener) -> None:  # noqa: B027 - optional: most backends never hear back
+        """Report buttons pressed and notifications closed to `listener`, from now on."""
 
     def slot_ids(self) -> dict[str, int]:
         """The id last shown in each slot, to be kept across a restart (none where ids do not exist)."""

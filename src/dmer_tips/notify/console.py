@@ -19,4 +19,4 @@ class ConsoleNotifier(Notifier):
 
     def send(self, notification: Notification) -> None:
         stream = self._stream or sys.stdout
-        print(f"[{self._clock():%H:%M}] {notification.title}: {notification.body}", file=stream, flush=True)
+        print(f"[{self._clock():%H:%M}] {notification.title}: {notification.with_hint()}", file=stream, flush=True)

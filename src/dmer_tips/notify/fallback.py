@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from dmer_tips.notify.base import Notification, Notifier, NotifyError
+from dmer_tips.notify.base import Listener, Notification, Notifier, NotifyError
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,9 @@ class FallbackNotifier(Notifier):
             log.warning(notice)
             self.fallback.send(Notification("dmer-tips", notice, "notice"))
         self._down_reason = reason
+
+    def listen(self, listener: Listener) -> None:
+        self.primary.listen(listener)
 
     def slot_ids(self) -> dict[str, int]:
         return self.primary.slot_ids()

@@ -10,12 +10,25 @@ failure raised.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections import deque
 from typing import Any
 
-from dmer_tips.notify.base import APP_NAME, DESKTOP_ENTRY, Notification, Notifier, NotifyError
+from dmer_tips.notify.base import (
+    APP_NAME,
+    DESKTOP_ENTRY,
+    ActionChosen,
+    Dismissed,
+    Listener,
+    Notification,
+    NotificationEvent,
+    Notifier,
+    NotifyError,
+)
 from dmer_tips.paths import icon_path
 
+log = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 2.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1
 NEVER_EXPIRE = 0
@@ -29,17 +42,29 @@ def escape_markup(text: str) -> str:
 
 
 class FreedesktopNotifier(Notifier):
+    """Notify over D-Bus, and hear back (buttons pressed, notifications closed) on the same connection.
+
+    The connection's socket is handed to the listener (the service's event loop), which calls back when it
+    is readable: no polling and no thread of our own.
+    """
+
     name = "the desktop"
 
     def __init__(self, app_name: str = APP_NAME) -> None:
         self.app_name = app_name
         self._connection: Any = None
-        self._markup = False
+        self._capabilities: frozenset[str] = frozenset()
         self._last_ids: dict[str, int] = {}
+        self._listener: Listener | None = None
+        self._heard: deque[Any] = deque()
 
     def send(self, notification: Notification) -> int:
-        body = escape_markup(notification.body) if self._connect_and_markup() else notification.body
+        self._connect()
+        buttons = "actions" in self._capabilities
+        text = notification.body if buttons else notification.with_hint()
+        body = escape_markup(text) if "body-markup" in self._capabilities else text
         hints = {"urgency": ("y", URGENCY_NORMAL), "desktop-entry": ("s", DESKTOP_ENTRY)}
+        actions = [part for action in notification.actions for part in (action.key, action.label)] if buttons else []
         shown_for = notification.show_for_s
         arguments: tuple[Any, ...] = (
             self.app_name,
@@ -47,13 +72,18 @@ class FreedesktopNotifier(Notifier):
             THEMED_ICONS.get(notification.kind) or str(icon_path()),
             notification.title,
             body,
-            [],
+            actions,
             hints,
             NEVER_EXPIRE if shown_for is None else max(1, round(shown_for * 1000)),
         )
         (shown_as,) = self._call("Notify", "susssasa{sv}i", arguments)
         self._last_ids[notification.slot] = int(shown_as)
         return int(shown_as)
+
+    def listen(self, listener: Listener) -> None:
+        self._listener = listener
+        if self._connection is not None:
+            listener.watch(self._connection.sock, self._readable)
 
     def slot_ids(self) -> dict[str, int]:
         return dict(self._last_ids)
@@ -62,33 +92,60 @@ class FreedesktopNotifier(Notifier):
         self._last_ids.update(ids)
 
     def probe(self) -> str:
-        self._connect_and_markup()
+        self._connect()
         name, _vendor, _version, _spec = self._call("GetServerInformation", "", ())
         return f"the desktop ({name})"
 
-    def _connect_and_markup(self) -> bool:
-        if self._connection is None:
-            if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-                raise NotifyError("no desktop session: DBUS_SESSION_BUS_ADDRESS is not set")
-            from jeepney.io.blocking import open_dbus_connection
+    def _connect(self) -> None:
+        if self._connection is not None:
+            return
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise NotifyError("no desktop session: DBUS_SESSION_BUS_ADDRESS is not set")
+        from jeepney.io.blocking import open_dbus_connection
 
-            try:
-                self._connection = open_dbus_connection(bus="SESSION")
-            except Exception as error:  # jeepney raises KeyError, OSError or its own errors here
-                raise NotifyError(f"no D-Bus session bus: {error or type(error).__name__}") from error
-            (capabilities,) = self._call("GetCapabilities", "", ())
-            self._markup = "body-markup" in capabilities
-        return self._markup
+        try:
+            self._connection = open_dbus_connection(bus="SESSION")
+        except Exception as error:  # jeepney raises KeyError, OSError or its own errors here
+            raise NotifyError(f"no D-Bus session bus: {error or type(error).__name__}") from error
+        self._hear_signals()
+        (capabilities,) = self._call("GetCapabilities", "", ())
+        self._capabilities = frozenset(capabilities)
+        if self._listener is not None:
+            self._listener.watch(self._connection.sock, self._readable)
+
+    def _hear_signals(self) -> None:
+        """Ask the bus for the server's signals, and keep them as they arrive (also while awaiting a reply)."""
+        from jeepney import MatchRule, message_bus
+
+        for member in _SIGNALS:
+            rule = MatchRule(type="signal", interface=_INTERFACE, path=_PATH, member=member)
+            self._connection.send_and_get_reply(message_bus.AddMatch(rule), timeout=CALL_TIMEOUT_S)
+            self._connection.filter(rule, queue=self._heard)
+
+    def _readable(self, _mask: int) -> None:
+        """The loop saw data on the connection: take every message that has arrived, then report the signals."""
+        try:
+            while True:
+                self._connection.recv_messages(timeout=0)
+        except TimeoutError:
+            pass  # nothing more has arrived
+        except (OSError, EOFError, ConnectionError, ValueError):
+            log.warning("lost the D-Bus connection; it is opened again for the next notification", exc_info=True)
+            self.close()
+        self._report()
+
+    def _report(self) -> None:
+        while self._heard:
+            message = self._heard.popleft()
+            event = _event(message.header.fields.get(_MEMBER), message.body)
+            if event is not None and self._listener is not None:
+                self._listener.post(event)
 
     def _call(self, method: str, signature: str, arguments: tuple[Any, ...]) -> tuple[Any, ...]:
         from jeepney import DBusAddress, new_method_call
         from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
-        address = DBusAddress(
-            "/org/freedesktop/Notifications",
-            bus_name="org.freedesktop.Notifications",
-            interface="org.freedesktop.Notifications",
-        )
+        address = DBusAddress(_PATH, bus_name=_INTERFACE, interface=_INTERFACE)
         try:
             reply = self._connection.send_and_get_reply(
                 new_method_call(address, method, signature, arguments), timeout=CALL_TIMEOUT_S
@@ -103,10 +160,32 @@ class FreedesktopNotifier(Notifier):
         except (OSError, EOFError, ConnectionError) as error:
             self.close()
             raise NotifyError(f"lost the D-Bus connection: {error}") from error
+        finally:
+            self._report()  # signals that came while we waited for the reply
 
     def close(self) -> None:
         if self._connection is not None:
-            try:
-                self._connection.close()
-            finally:
-                self._connection = None
+            connection, self._connection = self._connection, None
+            if self._listener is not None:
+                self._listener.unwatch(connection.sock)
+            connection.close()
+
+
+_INTERFACE = "org.freedesktop.Notifications"
+_PATH = "/org/freedesktop/Notifications"
+_SIGNALS = ("ActionInvoked", "NotificationClosed")
+_MEMBER = 3  # jeepney.HeaderFields.member
+
+
+def _event(member: str | None, body: tuple[Any, ...]) -> NotificationEvent | None:
+    """A signal from the server as an event, or None for anything malformed."""
+    try:
+        if member == "ActionInvoked":
+            notification_id, action = body
+            return ActionChosen(int(notification_id), str(action))
+        if member == "NotificationClosed":
+            notification_id, reason = body
+            return Dismissed(int(notification_id), int(reason))
+    except (TypeError, ValueError):
+        pass
+    return None

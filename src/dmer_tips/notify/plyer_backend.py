@@ -39,7 +39,7 @@ class PlyerNotifier(Notifier):
 
             plyer_notification.notify(
                 title=shorten(notification.title, TITLE_LIMIT),
-                message=shorten(notification.body, MESSAGE_LIMIT),
+                message=shorten(notification.with_hint(), MESSAGE_LIMIT),
                 app_name=shorten(APP_NAME, APP_NAME_LIMIT),
                 app_icon=str(icon_path()),
                 timeout=10,

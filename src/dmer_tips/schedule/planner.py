@@ -23,11 +23,15 @@ _SEARCH_DAYS = 15  # a weekly schedule always has a slot within this many days
 
 @dataclass(frozen=True)
 class Due:
-    """A reminder of `category` for its `slot` (the scheduled time), to be sent `at` (both UTC)."""
+    """A reminder of `category` for its `slot` (the scheduled time), to be sent `at` (both UTC).
+
+    `tip_id` names the tip when it is one the person asked to see again later; otherwise the rotation picks.
+    """
 
     category: str
     slot: datetime
     at: datetime
+    tip_id: str | None = None
 
 
 @dataclass
@@ -57,7 +61,8 @@ class PlanState:
         return self.sent_count if day == self.sent_day else 0
 
     def record(self, due: Due, local_day: date) -> None:
-        self.cursors[due.category] = due.slot
+        if due.tip_id is None:  # a tip brought back later leaves its category's schedule where it was
+            self.cursors[due.category] = due.slot
         self.last_sent = due.at
         self.sent_count = self.sent_on(local_day) + 1
         self.sent_day = local_day
@@ -109,6 +114,27 @@ class Planner:
                 return Due(category.name, slot, at)
             slot = following
         return None  # pragma: no cover - slots_after never ends
+
+    def first_allowed(self, state: PlanState, at: datetime) -> datetime:
+        """The first moment from `at` on when a reminder may go out: after the gap, outside quiet hours, on a
+        day that has room left under the daily maximum."""
+        settings = self.bank.settings
+        if state.last_sent is not None:
+            at = max(at, state.last_sent + settings.min_gap)
+        for _ in range(_SEARCH_DAYS * 2):
+            local = at.astimezone(self.zone)
+            quiet = settings.quiet_hours
+            if quiet is not None and quiet.contains(local.time()):
+                at = self._next_wall_time(local, quiet.end_s)
+            elif state.sent_on(local.date()) >= settings.daily_max:
+                at = self._instant(local.date() + timedelta(days=1), 0)
+            else:
+                return at
+        return at
+
+    def _next_wall_time(self, local: datetime, second_of_day: int) -> datetime:
+        today = self._instant(local.date(), second_of_day)
+        return today if today > local else self._instant(local.date() + timedelta(days=1), second_of_day)
 
     def slots_after(self, schedule: Schedule, after: datetime) -> Iterator[datetime]:
         """The schedule's slots strictly after `after`, in order, as UTC instants, without end."""

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, tzinfo
 from dmer_tips.bank.model import Tip, TipBank
 from dmer_tips.schedule.pause import Pause
 from dmer_tips.schedule.planner import Due, Planner
-from dmer_tips.schedule.state import ServiceState
+from dmer_tips.schedule.rhythm import Feed, planned_feeds
+from dmer_tips.schedule.state import ServiceState, Snoozed
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,12 @@ class Reminders:
         return True
 
     def replace_bank(self, bank: TipBank, now: datetime) -> None:
-        """Use an edited bank; schedule progress and rotation bags carry over."""
+        """Use an edited bank; schedule progress, rotation bags and tips asked for later (if still there) carry over."""
         self.bank = bank
         self.planner = Planner(bank, self.zone, self.state.rotation.seed)
         self.state.plan.adopt(bank, now)
+        known = {(tip.category, tip.id) for tip in bank.tips}
+        self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) in known]
 
     def pause(self, now: datetime) -> Pause | None:
         """The pause in effect at `now`, or None."""
@@ -51,9 +54,30 @@ class Reminders:
         return pause if pause is not None and pause.active(now) else None
 
     def next_due(self, now: datetime) -> Due | None:
-        """The earliest reminder to send; on a tie the one waiting longest goes first; while paused, after the pause."""
-        upcoming = self.upcoming(now)
-        return min((due for due in upcoming.values() if due), key=lambda due: (due.at, due.slot), default=None)
+        """The earliest reminder to send (a tip asked for later, or a scheduled one); on a tie the one waiting
+        longest goes first; while paused, after the pause."""
+        candidates = [due for due in self.upcoming(now).values() if due] + self.snoozed_due(now)
+        return min(candidates, key=lambda due: (due.at, due.slot), default=None)
+
+    def snoozed_due(self, now: datetime) -> list[Due]:
+        """The tips asked for later, each at the first moment the rules allow (none while paused until resumed);
+        one that could have gone out more than `grace` ago (the laptop slept) is let go."""
+        pause = self.pause(now)
+        if pause is not None and pause.until is None:
+            return []
+        floor = pause.until if pause and pause.until else now
+        grace, plan = self.bank.settings.grace, self.state.plan
+        self.state.snoozed = [s for s in self.state.snoozed if now - self.planner.first_allowed(plan, s.at) <= grace]
+        return [
+            Due(s.category, s.at, self.planner.first_allowed(plan, max(s.at, floor)), s.tip_id)
+            for s in self.state.snoozed
+        ]
+
+    def snooze(self, tip: Tip, until: datetime) -> None:
+        """Show `tip` again at `until` (or as soon after as the rules allow), instead of the next in its rotation."""
+        self.state.snoozed = [s for s in self.state.snoozed if s.tip_id != tip.id] + [
+            Snoozed(tip.category, tip.id, until)
+        ]
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
         """Each category's next reminder; while paused, the first after the pause (none while paused until resumed)."""
@@ -65,6 +89,9 @@ class Reminders:
     def take(self, due: Due) -> Tip:
         """Mark `due` as sent and return the tip to show for it."""
         self.state.plan.record(due, due.at.astimezone(self.zone).date())
+        if due.tip_id is not None:
+            self.state.snoozed = [s for s in self.state.snoozed if s.tip_id != due.tip_id]
+            return self.bank.tip(due.category, due.tip_id)
         return self.state.rotation.draw(self.bank.category(due.category))
 
     def clock_stepped(self, delta: timedelta) -> None:
@@ -77,6 +104,10 @@ class Reminders:
         pause = self.state.pause
         if pause is not None and pause.until is not None and pause.relative:
             self.state.pause = Pause(pause.until + delta, relative=True)
+
+    def heads_ups(self, start: datetime, end: datetime) -> list[Feed]:
+        """Every heads-up of the feeding or pumping rhythm from `start` to `end` (each feed taken as on time)."""
+        return planned_feeds(self.bank, self.zone, start, end, self.state.last_feed)
 
     def timeline(self, start: datetime, end: datetime) -> list[Sent]:
         """Everything that would be sent from `start` to `end`, advancing a simulated clock."""

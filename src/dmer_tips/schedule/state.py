@@ -34,12 +34,26 @@ class StateFormatError(ValueError):
     """The state file does not hold what dmer-tips writes."""
 
 
+@dataclass(frozen=True)
+class Snoozed:
+    """A tip the person asked to see again (Later), and from when."""
+
+    category: str
+    tip_id: str
+    at: datetime
+
+
 @dataclass
 class ServiceState:
     rotation: Rotation
     plan: PlanState = field(default_factory=PlanState)
     pause: Pause | None = None
     notification_ids: dict[str, int] = field(default_factory=dict)  # the last one on screen per slot
+    snoozed: list[Snoozed] = field(default_factory=list)
+    feeds: dict[str, datetime] = field(
+        default_factory=dict
+    )  # per rhythm: the last feed time whose heads-up was handled
+    last_feed: datetime | None = None  # the last companion started or episode logged
 
     @classmethod
     def fresh(cls, seed: int | None = None) -> ServiceState:
@@ -62,6 +76,9 @@ class ServiceState:
             },
             "pause": self.pause.to_json() if self.pause else None,
             "notification_ids": self.notification_ids,
+            "snoozed": [{"category": s.category, "tip": s.tip_id, "at": s.at.isoformat()} for s in self.snoozed],
+            "feeds": {name: at.isoformat() for name, at in self.feeds.items()},
+            "last_feed": self.last_feed.isoformat() if self.last_feed else None,
         }
 
     @classmethod
@@ -91,6 +108,9 @@ class ServiceState:
                 slot: _int(shown_as, "a notification id")
                 for slot, shown_as in _dict(top.get("notification_ids", {}), "notification_ids").items()
             },
+            [_snoozed(item) for item in _list(top.get("snoozed", []), "snoozed")],
+            {name: _instant(at, "a feed") for name, at in _dict(top.get("feeds", {}), "feeds").items()},
+            _optional(top.get("last_feed"), lambda v: _instant(v, "last_feed")),
         )
         return state
 
@@ -110,6 +130,20 @@ def _pause(top: dict[str, Any]) -> Pause | None:
     if not isinstance(relative, bool):
         raise StateFormatError("pause is not a pause")
     return Pause(_optional(pause.get("until"), lambda v: _instant(v, "pause")), relative)
+
+
+def _snoozed(value: object) -> Snoozed:
+    item = _dict(value, "a tip for later")
+    category, tip_id = item.get("category"), item.get("tip")
+    if not isinstance(category, str) or not isinstance(tip_id, str):
+        raise StateFormatError("a tip for later names no tip")
+    return Snoozed(category, tip_id, _instant(item.get("at"), "a tip for later"))
+
+
+def _list(value: object, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise StateFormatError(f"{what} is not a JSON list")
+    return value
 
 
 def _dict(value: object, what: str) -> dict[str, Any]:

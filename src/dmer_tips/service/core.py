@@ -10,49 +10,49 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
 
 from dmer_tips.bank.model import Tip
-from dmer_tips.companion import PlannedStep, plan_session, refuse_if_paused
+from dmer_tips.companion import refuse_if_paused
 from dmer_tips.errors import DmerTipsError, TipBankError
-from dmer_tips.notify import FallbackNotifier, Notification
+from dmer_tips.journal import Journal
+from dmer_tips.notify import Action, ActionChosen, Dismissed, FallbackNotifier, Notification
 from dmer_tips.schedule.pause import PauseRequest
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.rotation import pick_tip
 from dmer_tips.schedule.state import StateFile
+from dmer_tips.service.commands import answer
+from dmer_tips.service.companion_runs import CompanionRuns
+from dmer_tips.service.feeds import Feeds
 from dmer_tips.service.messages import (
     ClockJumped,
     ControlRequest,
     Deliver,
+    FeedTime,
+    HeadsUpAgain,
+    HeadsUpDue,
     Message,
     Reload,
     SessionStep,
     Stop,
     TipFileTouched,
 )
-from dmer_tips.service.protocol import PauseReport, ReloadReport, SessionStarted, Status, TipReport
+from dmer_tips.service.protocol import PauseReport, SessionStarted, Status, TipReport
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
+from dmer_tips.service.timers import Timers
 from dmer_tips.views import NOT_MEDICAL_ADVICE, counted, describe_due
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(seconds=0.3)  # editors save in several steps; read the file once they are done
-SESSION_STEP_GRACE = timedelta(minutes=2)  # a companion step later than this (a suspend) is skipped
 DELIVER, RELOAD = "deliver", "reload"
-
-
-class Timers(Protocol):
-    """Wall-clock timers that post a message when they fire (APScheduler in the service, a fake in tests)."""
-
-    def at(self, key: str, when: datetime, message: Message) -> None: ...
-
-    def cancel(self, key: str) -> bool: ...
-
-    def shift(self, delta: timedelta) -> None: ...
+LATER, QUIET_TODAY = Action("later", "Later"), Action("quiet-today", "Quiet today")
+TIP_ACTIONS = (LATER, QUIET_TODAY)
+REMEMBERED_BUTTONS = 64
 
 
 @dataclass
@@ -67,16 +67,9 @@ class Parts:
     tips_file: Path
     say: Callable[[str], None]  # a line for the person who started the service (its terminal, and the log)
     end_loop: Callable[[], None]
+    journal: Journal
     rng: random.Random = field(default_factory=random.Random)
     user_copy: Path | None = None  # when running on the bundled tips: the user's copy, to switch to once it appears
-
-
-@dataclass
-class _CompanionRun:
-    run: int
-    name: str
-    steps: list[PlannedStep]
-    sent: int = 0
 
 
 class Service:
@@ -85,8 +78,10 @@ class Service:
         self.reminders = reminders
         self.last_reload = loaded
         self.tips_file = parts.tips_file
-        self._companion: _CompanionRun | None = None
-        self._runs = 0
+        self.companion = CompanionRuns(parts.clock, parts.timers, self._show, parts.journal)
+        self.feeds = Feeds(parts.clock, parts.timers, reminders, self._show, self._start_for_rhythm)
+        # What a button press on each notification still on screen means; the oldest are forgotten.
+        self._buttons: OrderedDict[int, Callable[[str], None]] = OrderedDict()
 
     # --- start -----------------------------------------------------------------------------------
 
@@ -94,6 +89,7 @@ class Service:
         """Say what is happening, save the starting point, and plan the first reminder."""
         now = self.parts.clock()
         self.parts.notifier.restore_slot_ids(self.reminders.state.notification_ids)
+        self.feed_logged(self._journal_latest())
         self.save()  # so a crash before the first reminder loses nothing
         bank = self.reminders.bank
         self.parts.say(f"dmer-tips is running with {counted(len(bank.tips), 'tip')} from {bank.path}.")
@@ -104,6 +100,7 @@ class Service:
                 f"Reminders are paused {pause.describe(self.zone, now)}; `dmer-tips resume` starts them again."
             )
         due = self._arm()
+        self.feeds.plan()
         upcoming = describe_due(due, self.zone, now) if due else "nothing is scheduled."
         self.parts.say(f"Next: {upcoming} Stop with Ctrl-C.")
 
@@ -126,12 +123,23 @@ class Service:
             case Reload():
                 self.reload()
             case SessionStep(run, index):
-                self._session_step(run, index)
+                self.companion.step(run, index)
+            case HeadsUpDue(rhythm, at):
+                self.feeds.heads_up_due(rhythm, at)
+                self.save()
+            case HeadsUpAgain(rhythm, at):
+                self.feeds.again(rhythm, at)
+            case FeedTime(rhythm, at):
+                self.feeds.feed_time(rhythm, at)
+            case ActionChosen(notification_id, action):
+                self._pressed(notification_id, action)
+            case Dismissed(notification_id):
+                self._buttons.pop(notification_id, None)
             case Stop(reason):
                 log.info("stopping: %s", reason)
                 self.parts.end_loop()
             case ControlRequest():
-                self._answer(message)
+                answer(self, message)
 
     def _deliver(self) -> None:
         now = self.parts.clock()
@@ -140,13 +148,14 @@ class Service:
             tip = self.reminders.take(due)
             self.save()
             log.info("sending %s/%s", tip.category, tip.id)
-            self._show(self._tip_notification(tip))
+            self._show_tip(tip)
         self._arm()
 
     def _follow_the_zone(self) -> None:
         if self.reminders.follow_zone(self.parts.local_zone()):
             log.info("the time zone is now %s; reminders follow its clock", self.zone)
             self._arm()
+            self.feeds.plan()
 
     def _touched(self, path: Path) -> None:
         if path == self.parts.user_copy and path != self.tips_file and path.exists():
@@ -164,6 +173,7 @@ class Service:
         else:
             log.info("the clock moved %s further than the time that passed (a suspend?)", delta)
         self._arm()
+        self.feeds.plan()
 
     def _arm(self) -> Due | None:
         """Plan the delivery timer for the next due reminder, replacing any earlier plan; returns that Due."""
@@ -192,6 +202,7 @@ class Service:
         self.last_reload = ReloadResult.loaded(bank, data, now)
         log.info("reloaded %s: %d tips", self.tips_file, len(bank.tips))
         self._arm()
+        self.feeds.plan()
         return self.last_reload
 
     def _reload_failed(self, result: ReloadResult) -> None:
@@ -231,7 +242,7 @@ class Service:
     def send_tip_now(self, category: str | None) -> TipReport:
         tip = pick_tip(self.reminders.bank, self.reminders.state.rotation, category, self.parts.rng)
         self.save()
-        self._show(self._tip_notification(tip))
+        self._show_tip(tip)
         return {
             "category": tip.category,
             "id": tip.id,
@@ -241,46 +252,37 @@ class Service:
         }
 
     def start_session(self, name: str | None, respect_pause: bool) -> SessionStarted:
-        """Plan a companion session's steps from now; one already running is replaced, never doubled."""
+        """Start a companion session now (one already running is replaced); it counts as a feed for the rhythm."""
         session = self.reminders.bank.session(name)
         now = self.parts.clock()
         if respect_pause:
             refuse_if_paused(self.reminders.state.pause, now, self.zone)
-        replaced = self.stop_session() > 0
-        self._runs += 1
-        steps = plan_session(session, now)
-        self._companion = _CompanionRun(self._runs, session.name, steps)
-        for index, step in enumerate(steps):
-            self.parts.timers.at(_step_key(self._runs, index), step.at, SessionStep(self._runs, index))
-        log.info("session %s started (%d steps)%s", session.name, len(steps), ", replacing one" if replaced else "")
-        return {"name": session.name, "steps": len(steps), "replaced": replaced}
+        started = self.companion.start(session)
+        self.feed_logged(now)
+        return started
 
-    def stop_session(self) -> int:
-        """Cancel the steps still to come; returns how many there were."""
-        run, self._companion = self._companion, None
-        if run is None:
-            return 0
-        return sum(self.parts.timers.cancel(_step_key(run.run, index)) for index in range(len(run.steps)))
+    def _start_for_rhythm(self, session: str) -> None:
+        self.start_session(session, respect_pause=False)
 
-    def _session_step(self, run: int, index: int) -> None:
-        companion = self._companion
-        if companion is None or companion.run != run:
-            return  # a step of a session that was stopped or replaced
-        step = companion.steps[index]
-        late = self.parts.clock() - step.at
-        if late > SESSION_STEP_GRACE:
-            log.info("skipping companion step %d, %s late (the computer was asleep?)", index + 1, late)
-        else:
-            self._show(step.notification)
-        companion.sent = index + 1
-        if companion.sent == len(companion.steps):
-            self._companion = None
+    def feed_logged(self, at: datetime | None) -> None:
+        """A feed happened at `at` (a companion started, an episode logged): plan the next one from it."""
+        state = self.reminders.state
+        if at is not None and (state.last_feed is None or at > state.last_feed):
+            state.last_feed = at
+            self.feeds.plan()
+            self.save()
+
+    def _journal_latest(self) -> datetime | None:
+        try:
+            return self.parts.journal.latest()
+        except DmerTipsError as error:
+            log.warning("could not read the journal: %s", error)
+            return None
 
     def status(self) -> Status:
         now = self.parts.clock()
         zone = self.zone
         pause = self.reminders.pause(now)
-        companion = self._companion
         return {
             "running": True,
             "pid": os.getpid(),
@@ -294,60 +296,58 @@ class Service:
                 for name, due in self.reminders.upcoming(now).items()
             },
             "notifications_to": self.parts.notifier.place,
-            "session": {"name": companion.name, "steps_left": len(companion.steps) - companion.sent}
-            if companion
-            else None,
+            "session": self.companion.report(),
+            "snoozed": [
+                {
+                    "title": self.reminders.bank.tip(s.category, s.tip_id).title,
+                    "at": due.at.astimezone(zone).isoformat(),
+                }
+                for s, due in zip(self.reminders.state.snoozed, self.reminders.snoozed_due(now), strict=True)
+            ],
+            "heads_up": self.feeds.report(),
         }
-
-    # --- the control channel ---------------------------------------------------------------------
-
-    def _answer(self, request: ControlRequest) -> None:
-        if not request.still_wanted():
-            log.warning("ignored a %r request that came after its sender had given up", request.command)
-            return
-        try:
-            result = self._run_command(request.command, request.arguments)
-        except DmerTipsError as error:
-            request.reply({"ok": False, "error": str(error)})
-        except Exception:
-            log.exception("the %r request failed", request.command)
-            request.reply({"ok": False, "error": "the service could not do that — see its log (`dmer-tips where`)"})
-        else:
-            request.reply({"ok": True, "result": result})
-
-    def _run_command(self, command: str, arguments: dict[str, Any]) -> object:
-        if command == "status":
-            return self.status()
-        if command == "reload":
-            report: ReloadReport = self.reload().report()
-            return report
-        if command == "pause":
-            return self.pause(PauseRequest.from_json(arguments.get("pause")))
-        if command == "resume":
-            return {"was_paused": self.resume()}
-        if command == "tip":
-            return self.send_tip_now(_optional_text(arguments, "category"))
-        if command == "session":
-            return self.start_session(_optional_text(arguments, "name"), arguments.get("respect_pause") is True)
-        if command == "session_stop":
-            return {"cancelled": self.stop_session()}
-        if command == "stop":
-            self.parts.end_loop()
-            return None
-        raise DmerTipsError(f"the service does not know the command {command!r} — is the CLI newer than the service?")
 
     # --- plumbing --------------------------------------------------------------------------------
 
     def _tip_notification(self, tip: Tip) -> Notification:
         show_for = self.reminders.bank.settings.show_for
-        return Notification(tip.title, tip.text, "tip", show_for.total_seconds() if show_for else None)
+        return Notification(tip.title, tip.text, "tip", show_for.total_seconds() if show_for else None, TIP_ACTIONS)
 
-    def _show(self, notification: Notification) -> None:
-        """Show it; a new id for a slot is saved, so a restart replaces it instead of stacking a second."""
+    def _show_tip(self, tip: Tip) -> None:
+        self._show(self._tip_notification(tip), lambda key: self._tip_pressed(tip, key))
+
+    def _tip_pressed(self, tip: Tip, key: str) -> None:
+        now = self.parts.clock()
+        if key == LATER.key:
+            self.reminders.snooze(tip, now + self.reminders.bank.settings.snooze)
+            log.info("%s/%s comes back later", tip.category, tip.id)
+        elif key == QUIET_TODAY.key:
+            self.reminders.state.pause = PauseRequest(morning=True).pause_from(
+                now, self.zone, self.reminders.bank.settings.quiet_hours
+            )
+            log.info("quiet for today, from the tip's button")
+        self.save()
+        self._arm()
+
+    def _show(self, notification: Notification, on_button: Callable[[str], None] | None = None) -> None:
+        """Show it; remember what its buttons mean; a new id for a slot is saved, so a restart replaces it."""
         before = self.parts.notifier.slot_ids()
-        self.parts.notifier.send(notification)
+        shown_as = self.parts.notifier.send(notification)
+        if shown_as is not None and on_button is not None:
+            self._buttons[shown_as] = on_button
+            self._buttons.move_to_end(shown_as)
+            while len(self._buttons) > REMEMBERED_BUTTONS:
+                self._buttons.popitem(last=False)
         if self.parts.notifier.slot_ids() != before:
             self.save()
+
+    def _pressed(self, notification_id: int, key: str) -> None:
+        """A button on one of our notifications (one shown before a restart, or another app's, is not ours)."""
+        on_button = self._buttons.get(notification_id)
+        if on_button is None:
+            log.debug("ignored button %r of notification %d, which is not one of ours now", key, notification_id)
+            return
+        on_button(key)
 
     def save(self) -> str | None:
         """Save the state; returns what went wrong, or None. A full disk never stops the reminders."""
@@ -358,14 +358,3 @@ class Service:
             log.error("could not save the state: %s", error)
             return str(error)
         return None
-
-
-def _step_key(run: int, index: int) -> str:
-    return f"session-{run}-{index}"
-
-
-def _optional_text(arguments: dict[str, Any], name: str) -> str | None:
-    value = arguments.get(name)
-    if value is not None and not isinstance(value, str):
-        raise DmerTipsError(f"the {name} must be text")
-    return value

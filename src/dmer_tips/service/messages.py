@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dmer_tips.notify.base import ActionChosen, Dismissed
 from dmer_tips.service.protocol import Reply
 
 
@@ -45,6 +46,30 @@ class SessionStep:
 
 
 @dataclass(frozen=True)
+class HeadsUpDue:
+    """The heads-up before the time `at` of rhythm `rhythm` is due."""
+
+    rhythm: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class HeadsUpAgain:
+    """A heads-up the person snoozed comes back."""
+
+    rhythm: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FeedTime:
+    """The time `at` of a rhythm that starts the companion on its own."""
+
+    rhythm: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the service (a signal, or `dmer-tips stop`)."""
 
@@ -61,4 +86,17 @@ class ControlRequest:
     still_wanted: Callable[[], bool] = field(compare=False, default=lambda: True)
 
 
-Message = Deliver | ClockJumped | TipFileTouched | Reload | SessionStep | Stop | ControlRequest
+Message = (
+    Deliver
+    | ClockJumped
+    | TipFileTouched
+    | Reload
+    | SessionStep
+    | HeadsUpDue
+    | HeadsUpAgain
+    | FeedTime
+    | ActionChosen
+    | Dismissed
+    | Stop
+    | ControlRequest
+)

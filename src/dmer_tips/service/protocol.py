@@ -36,6 +36,11 @@ class SessionReport(TypedDict):
     steps_left: int
 
 
+class SnoozedReport(TypedDict):
+    title: str
+    at: str
+
+
 class Status(TypedDict):
     running: bool
     pid: int
@@ -47,6 +52,8 @@ class Status(TypedDict):
     next: dict[str, str | None]
     notifications_to: str
     session: SessionReport | None
+    snoozed: list[SnoozedReport]
+    heads_up: dict[str, str]  # per rhythm: when its next heads-up comes
 
 
 class TipReport(TypedDict):

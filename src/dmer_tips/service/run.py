@@ -19,6 +19,7 @@ from typing import TextIO
 from dmer_tips.bank.load import parse_tip_bank, read_tip_file
 from dmer_tips.desktop.autostart import ensure_application_entry
 from dmer_tips.errors import DmerTipsError
+from dmer_tips.journal import Journal
 from dmer_tips.notify import FallbackNotifier, make_notifier
 from dmer_tips.notify.base import APP_NAME
 from dmer_tips.paths import AppPaths, TipsFile
@@ -96,6 +97,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         tips.path,
         say,
         loop.shutdown,
+        Journal(paths.journal_file),
         user_copy=user_copy,
     )
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, now))
@@ -113,6 +115,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
             loop.post(ClockJumped(jumped))
 
     loop.on_wake = on_wake
+    notifier.listen(loop)
     handlers: dict[int, Callable[[], None]] = {
         signal.SIGTERM: lambda: loop.post(Stop("SIGTERM")),
         signal.SIGINT: lambda: loop.post(Stop("Ctrl-C")),
