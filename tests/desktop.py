@@ -240,13 +240,14 @@ class Desktop:
         stdout: our stand-in chooses the line with the label `press` asked for."""
         chooser = self.log_dir / "choose-action"
         chooser.write_text(
-            "#!/bin/sh\n"
-            f'wanted=$(cat "{self.log_dir / "wanted-action"}")\n'
-            'grep -F -m1 -- "#$wanted " || true\n'
+            f'#!/bin/sh\nwanted=$(cat "{self.log_dir / "wanted-action"}")\ngrep -F -m1 -- "#$wanted " || true\n'
         )
         chooser.chmod(0o755)
+        # The packaged settings (markup, history, timeouts), with only the menu program replaced.
+        packaged = Path("/etc/xdg/dunst/dunstrc")
+        text = packaged.read_text() if packaged.exists() else "[global]\n    dmenu = /usr/bin/dmenu\n"
         config = self.log_dir / "dunstrc"
-        config.write_text(f"[global]\n    dmenu = {chooser}\n    idle_threshold = 0\n")
+        config.write_text(re.sub(r"(?m)^(\s*)dmenu\s*=.*$", lambda m: f"{m[1]}dmenu = {chooser}", text))
         return config
 
     def crash_server(self) -> None:

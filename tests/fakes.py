@@ -60,6 +60,7 @@ class RecordingNotifier(Notifier):
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.shown: list[Notification] = []
         self.times: list[datetime] = []
+        self.withdrawn: list[str] = []
         self.down = False
         self._clock = clock
 
@@ -70,6 +71,9 @@ class RecordingNotifier(Notifier):
         if self._clock is not None:
             self.times.append(self._clock())
         return len(self.shown)  # the desktop's id for it: its place in the list, from 1
+
+    def withdraw(self, slot: str) -> None:
+        self.withdrawn.append(slot)
 
 
 @dataclass

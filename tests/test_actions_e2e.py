@@ -89,7 +89,7 @@ def test_stop_on_a_companion_step_ends_the_session(desktop: Desktop, service: Se
 
 
 def test_a_one_touch_answer_is_in_the_journal(desktop: Desktop, service: ServiceProcess, tmp_path: Path) -> None:
-    """"Strong" on the companion's last step writes intensity 4 to the journal, as `history --csv` shows."""
+    """ "Strong" on the companion's last step writes intensity 4 to the journal, as `history --csv` shows."""
     text = BANK.replace("after: 30s", "after: 4s")
     before = len(desktop.shown())
     service.stop()
@@ -99,7 +99,10 @@ def test_a_one_touch_answer_is_in_the_journal(desktop: Desktop, service: Service
         desktop.wait_for_replies(len(desktop.shown()))
         desktop.press("Strong")
         export = tmp_path / "journal.csv"
-        wait_until(lambda: cli("history", "--csv", str(export)).returncode == 0 and "4" in _intensities(export), what="the answer")
+        wait_until(
+            lambda: cli("history", "--csv", str(export)).returncode == 0 and "4" in _intensities(export),
+            what="the answer",
+        )
         assert quick.stop() == 0
     assert _intensities(export) == ["4"]
 

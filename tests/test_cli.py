@@ -322,6 +322,12 @@ def test_edit_without_an_editor_or_terminal_never_hangs(private_home: Path, tmp_
     opener.chmod(0o755)
     env = {"EDITOR": "", "VISUAL": "", "PATH": f"{bin_dir}:/usr/bin:/bin"}
     no_desktop = cli("edit", env=env, stdin="")
+    (bin_dir / "failing").mkdir()
+    failing_opener = bin_dir / "failing" / "xdg-open"
+    failing_opener.write_text("#!/bin/sh\nexit 3\n")  # what xdg-open does when it finds nothing to open a file with
+    failing_opener.chmod(0o755)
+    nothing_opens = cli("edit", env={**env, "DISPLAY": ":99", "PATH": f"{bin_dir / 'failing'}:/usr/bin:/bin"}, stdin="")
+    assert nothing_opens.returncode == 1 and "the desktop could not open" in nothing_opens.stderr
     assert no_desktop.returncode == 1
     assert no_desktop.stderr.startswith("Error: there is no editor to open ")
     assert no_desktop.stderr.endswith("— set one, for example: EDITOR=nano dmer-tips edit\n")
@@ -351,8 +357,27 @@ def test_a_far_pause_names_its_date_and_year() -> None:
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
-    from dmer_tips.schedule.pause import describe_moment
+    from dmer_tips.moments import describe_moment
 
     zone, now = ZoneInfo("Europe/Berlin"), datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
     said = [describe_moment(now + timedelta(days=days, hours=2), zone, now) for days in (0, 1, 3, 40)]
     assert said == ["15:00", "tomorrow 15:00", "Wed 2 Dec 15:00", "Fri 8 Jan 2027 15:00"]
+
+
+def test_next_says_when_reminders_are_paused(private_home: Path) -> None:
+    """`next` during a pause until resumed says so, instead of listing every category as "not within two weeks"."""
+    from dmer_tips.paths import AppPaths
+    from dmer_tips.schedule.pause import Pause
+    from dmer_tips.schedule.state import ServiceState, StateFile
+
+    state = ServiceState.fresh(1)
+    state.pause = Pause(None)
+    StateFile(AppPaths.for_user().state_file).save(state)
+    done = cli("next")
+    assert done.stdout == "Reminders are paused until you resume (`dmer-tips resume`): nothing comes until then.\n"
+
+
+def test_empty_feeling_words_are_left_out(private_home: Path) -> None:
+    """`--feeling ""` adds nothing: the entry says only its intensity."""
+    done = cli("log", "3", "--feeling", "")
+    assert done.returncode == 0 and ": intensity 3. It stays" in done.stdout

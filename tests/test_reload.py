@@ -63,7 +63,7 @@ def test_broken_edit_keeps_the_last_good_bank_and_tells_once(tips_and_service: t
     service.stop()
     notice = (
         "Your tips file needs a look: Your reminders go on with the last good tips."
-        ' tips.yaml line 6: "at" 10:00 was read as a number of minutes.'
+        ' tips.yaml line 6: "at" 10:00 was read as a number of minutes — write "10:00" in quotes.'
     )
     assert service.output.count(notice) == 1
 

@@ -45,8 +45,12 @@ GOOD = [
     "settings:\n  quiet_hours: none\n  min_gap: 1h30m\n  daily_max: 6\n" + MINIMAL_BANK,
     MINIMAL_BANK.replace("      - id: sip\n", '      - title: "Water"\n'),
     "settings:\n  show_for: until-dismissed\n" + MINIMAL_BANK,
-    MINIMAL_BANK + WITH_SESSION + 'rhythm:\n  feeds:\n    schedule:\n      at: ["06:00", "09:30"]\n    at_night: true\n',
-    MINIMAL_BANK + WITH_SESSION + "rhythm:\n  on-demand:\n    after_last: 2h30m\n    heads_up: 10m\n    at_the_time: start\n",
+    MINIMAL_BANK
+    + WITH_SESSION
+    + 'rhythm:\n  feeds:\n    schedule:\n      at: ["06:00", "09:30"]\n    at_night: true\n',
+    MINIMAL_BANK
+    + WITH_SESSION
+    + "rhythm:\n  on-demand:\n    after_last: 2h30m\n    heads_up: 10m\n    at_the_time: start\n",
 ]
 BAD = [
     MINIMAL_BANK.replace('at: "10:00"', "at: 10:00"),

@@ -155,7 +155,7 @@ def test_bad_requests_get_plain_answers_without_internals(tmp_path: Path) -> Non
 def test_companion_steps_arrive_in_order_and_stop_cancels_the_rest(tmp_path: Path) -> None:
     """A session's steps come at their times; `session_stop` cancels what is left; a new one replaces it."""
     harness = build_service(tmp_path, AT_BANK, START)
-    assert ask(harness, "session")["result"] == {"name": "feed", "steps": 3, "replaced": False}
+    assert ask(harness, "session")["result"] == {"name": "feed", "steps": 3, "replaced": False, "on_desktop": True}
     harness.advance(timedelta(seconds=61))
     assert harness.titles == ["Breathe", "Look"]
     assert ask(harness, "status")["result"]["session"] == {"name": "feed", "steps_left": 1}
@@ -209,6 +209,7 @@ def test_a_broken_save_keeps_the_last_good_tips_and_says_so_once(tmp_path: Path)
     tips.write_text(good)
     harness.send(Reload())
     assert ask(harness, "status")["result"]["reload"]["ok"] is True
+    assert harness.desktop.withdrawn == ["problem"], "the fixed file's warning is taken off the screen"
 
 
 def test_stop_ends_the_loop(tmp_path: Path) -> None:

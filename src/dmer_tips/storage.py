@@ -167,6 +167,8 @@ def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> Non
 
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:
+        raise DmerTipsError(f"{path}: the folder {path.parent} does not exist — create it or choose another") from None
     except OSError as error:
         raise DmerTipsError(f"{path}: cannot be written ({error.strerror}) — check the folder's permissions") from None
     try:

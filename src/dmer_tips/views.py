@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from dmer_tips.bank.model import Tip, TipBank
+from dmer_tips.moments import describe_moment, describe_wait
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Sent
 from dmer_tips.schedule.rhythm import Feed
@@ -46,7 +47,12 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
 
 
 def tips_listing(tips: list[Tip]) -> str:
-    return "\n".join(f"{tip.category}/{tip.id}: {tip.title}: {tip.text}" for tip in tips)
+    return "\n".join(f"{tip.category}/{tip.id}: {titled(tip.title, tip.text)}" for tip in tips)
+
+
+def titled(title: str, text: str) -> str:
+    """`Title: text`, or `Title? text` when the title ends its own sentence."""
+    return f"{title} {text}" if title.endswith(("?", "!", ".")) else f"{title}: {text}"
 
 
 def tips_json(tips: list[Tip]) -> str:
@@ -71,8 +77,9 @@ def _when(due: Due, zone: tzinfo, now: datetime) -> str:
 
 
 def _when_at(at: datetime, zone: tzinfo, now: datetime) -> str:
-    wait = timedelta(minutes=round(max(at - now, timedelta(0)).total_seconds() / 60))
-    return f"{at.astimezone(zone):%a %H:%M} (in {format_duration(wait)})"
+    """`Mon 10:00 (in 1h)`, with the date when it is not within the coming week."""
+    day = f"{at.astimezone(zone):%a %H:%M}" if at - now < timedelta(days=6) else describe_moment(at, zone, now)
+    return f"{day} ({describe_wait(at, now)})"
 
 
 def timeline_text(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
@@ -80,7 +87,7 @@ def timeline_text(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
     if not sent and not heads_ups:
         return "Nothing would be sent in that time."
     width = max([len(s.tip.category) for s in sent] + [len(f.rhythm) for f in heads_ups])
-    rows = [(s.at, f"{s.tip.category:<{width}}  {s.tip.title}: {s.tip.text}") for s in sent] + [
+    rows = [(s.at, f"{s.tip.category:<{width}}  {titled(s.tip.title, s.tip.text)}") for s in sent] + [
         (f.heads_up_at, f"{f.rhythm:<{width}}  heads-up for {f.at.astimezone(zone):%H:%M}") for f in heads_ups
     ]
     return "\n".join(f"{at.astimezone(zone):%a %Y-%m-%d %H:%M}  {row}" for at, row in sorted(rows, key=lambda r: r[0]))
@@ -101,13 +108,14 @@ def timeline_json(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
     return json.dumps(sorted(records, key=lambda record: record["time"]), indent=2, ensure_ascii=False)
 
 
-def upcoming_text(upcoming: dict[str, datetime | None], zone: tzinfo, now: datetime) -> str:
-    """Each category's next reminder, soonest first."""
+def upcoming_text(upcoming: dict[str, datetime | None], zone: tzinfo, now: datetime, paused: str | None = None) -> str:
+    """Each category's next reminder, soonest first (after the pause, if `paused` says there is one)."""
+    if paused == "until you resume":
+        return "Reminders are paused until you resume (`dmer-tips resume`): nothing comes until then."
     width = max(len(name) for name in upcoming)
     ordered = sorted(upcoming.items(), key=lambda item: (item[1] is None, item[1] or now))
-    return "\n".join(
-        f"{name:<{width}}  " + (_when_at(at, zone, now) if at else "not within two weeks") for name, at in ordered
-    )
+    lines = [f"{name:<{width}}  " + (_when_at(at, zone, now) if at else "not within two weeks") for name, at in ordered]
+    return "\n".join(([f"Reminders are paused {paused}; after that:"] if paused else []) + lines)
 
 
 def upcoming_json(upcoming: dict[str, datetime | None], zone: tzinfo) -> str:
@@ -121,7 +129,7 @@ def history_chart(days: list[Day]) -> str:
 
     Entries of 0 ("no D-MER this time") are not episodes: they show as a count of calm feeds.
     """
-    lines = [f"D-MER over the last {len(days)} days (episodes per day; average intensity 1-5)"]
+    lines = [f"D-MER over the last {counted(len(days), 'day')} (episodes per day; average intensity 1-5)"]
     for d in days:
         bar = "■" * min(d.episodes, 20) + ("+" if d.episodes > 20 else "")
         dots = "" if d.average is None else "●" * _dots(d.average) + "○" * (5 - _dots(d.average)) + f" {d.average:.1f}"

@@ -141,7 +141,10 @@ class Checker:
             )
             return None
         if isinstance(node, Scalar) and node.tag == INT:
-            self.problem(node, f'"{field}" {node.text} has no unit', f"add one, like {node.text}m or {node.text}h")
+            if node.text.strip().startswith("-"):
+                self.problem(node, f'"{field}" {node.text} is negative', f"write a length of time, like {example}")
+            else:
+                self.problem(node, f'"{field}" {node.text} has no unit', f"add one, like {node.text}m or {node.text}h")
             return None
         if not isinstance(node, Scalar) or node.tag != STR:
             self.problem(node, f'"{field}" was read as {_kind(node)}', f"write it in quotes, like {field}: {example}")

@@ -27,6 +27,7 @@ from dmer_tips.storage import replace_atomically
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
 _TERMINAL_EDITORS = ("nano", "vi")
 _DESKTOP_OPENERS = {"linux": ["xdg-open"], "darwin": ["open", "-t"]}
+OPENER_WAIT_S = 10.0
 
 
 def bundled_copy_text() -> str:
@@ -113,9 +114,24 @@ def _open_on_desktop(target: Path) -> Opened:
         if opener is None:
             os.startfile(target)  # type: ignore[attr-defined]  # Windows only
         else:
-            subprocess.Popen([*opener, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _run_opener([*opener, str(target)])
     except OSError as error:
         raise DmerTipsError(
-            f"the desktop could not open {target} ({error.strerror}) — set an editor: EDITOR=nano dmer-tips edit"
+            f"the desktop could not open {target} ({error.strerror}) — set an editor: {_editor_advice()}"
         ) from None
     return Opened("opened in your desktop's text editor", None)
+
+
+def _run_opener(command: list[str]) -> None:
+    """Run the desktop's opener; it hands the file to an editor and returns, or says it found none (exit 3)."""
+    try:
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=OPENER_WAIT_S)
+    except subprocess.TimeoutExpired:
+        return  # some openers wait for the editor itself: it is open
+    if done.returncode != 0:
+        raise OSError(done.returncode, "the desktop has no editor for it")
+
+
+def _editor_advice() -> str:
+    editor = next((name for name in _TERMINAL_EDITORS if shutil.which(name)), "nano")
+    return f"EDITOR={editor} dmer-tips edit"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from dmer_tips.bank import fields
-from dmer_tips.bank.checker import Checker
+from dmer_tips.bank.checker import Checker, did_you_mean_or
 from dmer_tips.bank.companion_rules import rhythms, sessions
 from dmer_tips.bank.fields import DEFAULT_QUIET_HOURS
 from dmer_tips.bank.model import (
@@ -20,7 +20,7 @@ from dmer_tips.bank.model import (
     Tip,
     TipBank,
 )
-from dmer_tips.bank.yamlnodes import NULL, Node, Scalar, Sequence
+from dmer_tips.bank.yamlnodes import NULL, STR, Node, Scalar, Sequence
 from dmer_tips.errors import Problem
 from dmer_tips.timespec import (
     parse_duration,
@@ -147,6 +147,15 @@ def _at_least_a_second(node: Node, checker: Checker, field: str, example: str) -
 
 def _show_for(node: Node, checker: Checker) -> timedelta:
     """How long a tip stays on screen; timedelta(0) after recording a problem."""
+    if isinstance(node, Scalar) and node.tag == STR and not node.text.strip()[:1].isdigit():
+        checker.problem(
+            node,
+            f'"show_for" cannot be "{node.text}"',
+            did_you_mean_or(
+                node.text.strip().lower(), [UNTIL_DISMISSED], f"use a length like 20s, or {UNTIL_DISMISSED}"
+            ),
+        )
+        return timedelta(0)
     shown = checker.spec(node, "show_for", parse_duration, f"20s or {UNTIL_DISMISSED}")
     if shown is not None and shown < timedelta(seconds=1):
         checker.problem(node, '"show_for" must be at least 1s', f"use a length like 20s, or {UNTIL_DISMISSED}")

@@ -229,12 +229,27 @@ def _syntax_issue(error: yaml.MarkedYAMLError, text: str) -> Issue:
         # The parser notices only where the file ends or the next key starts; the cause is where it opened.
         return Issue(Mark(error.context_mark.line + 1, error.context_mark.column + 1), *opened)
     mark = error.problem_mark or error.context_mark
+    quote = _quote_left_open(text, mark.line + 1 if mark else 1)
+    if quote is not None:
+        # A quote left open pairs with the next quote in the file, lines later; the parser then stumbles there.
+        return Issue(quote, "this quote is never closed on its line", "end the text with the same quote mark")
     problem = error.problem or "the file cannot be read as YAML"
     where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
     lines = text.splitlines()
     line = lines[where.line - 1] if where.line <= len(lines) else ""
     found_tab = "\t" in line[: where.column]
     return Issue(where, f"YAML syntax error: {problem}", _syntax_hint(problem, found_tab))
+
+
+def _quote_left_open(text: str, error_line: int) -> Mark | None:
+    """The last line before `error_line` that opens a double quote it never closes (tips are one line each)."""
+    lines = text.splitlines()
+    for number in range(min(error_line, len(lines)), 0, -1):
+        content = lines[number - 1].split(" #", 1)[0]
+        quotes = [i for i, char in enumerate(content) if char == '"' and (i == 0 or content[i - 1] != "\\")]
+        if len(quotes) % 2 == 1 and "'" not in content[: quotes[-1]]:
+            return Mark(number, quotes[-1] + 1)
+    return None
 
 
 def _syntax_hint(problem: str, found_tab: bool) -> str:

@@ -10,7 +10,7 @@ import contextlib
 import sys
 
 from dmer_tips.cli.main import EXIT_OK, EXIT_USAGE, build_parser
-from dmer_tips.cli.output import show
+from dmer_tips.terminal import show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -168,12 +168,13 @@ def cmd_log(args: argparse.Namespace) -> int:
     from dmer_tips.journal import Episode
 
     now = _now()
-    _journal().record(Episode(now, args.intensity, tuple(args.feeling), args.note))
+    feelings = tuple(word for word in args.feeling if word.strip())
+    _journal().record(Episode(now, args.intensity, feelings, args.note))
     with contextlib.suppress(DmerTipsError):  # a running service plans the next feed from this one
         _ask("logged", timeout_s=2, at=now.isoformat())
     described = "no D-MER this time" if args.intensity == 0 else f"intensity {args.intensity}"
-    feelings = f" ({', '.join(args.feeling)})" if args.feeling else ""
-    print(f"Logged at {now.astimezone(_local_zone()):%H:%M}: {described}{feelings}. It stays on this computer.")
+    said = f" ({', '.join(feelings)})" if feelings else ""
+    print(f"Logged at {now.astimezone(_local_zone()):%H:%M}: {described}{said}. It stays on this computer.")
     return EXIT_OK
 
 
@@ -233,15 +234,18 @@ def cmd_next(args: argparse.Namespace) -> int:
         status = _ask("status")
         upcoming = {name: datetime.fromisoformat(at) if at else None for name, at in status["next"].items()}
         upcoming |= {f"{name} (heads-up)": datetime.fromisoformat(at) for name, at in status["heads_up"].items()}
+        paused = status["pause"]["text"] if status["pause"] else None
     except NotRunning:
         reminders = _reminders(args.tips, None, now)
         upcoming = {name: due.at if due else None for name, due in reminders.upcoming(now).items()}
         for feed in reminders.heads_ups(now, now + timedelta(days=15)):
             upcoming.setdefault(f"{feed.rhythm} (heads-up)", feed.heads_up_at)
+        pause = reminders.pause(now)
+        paused = pause.describe(_local_zone(), now) if pause else None
     if args.json:
         print(upcoming_json(upcoming, _local_zone()))
     else:
-        show(upcoming_text(upcoming, _local_zone(), now))
+        show(upcoming_text(upcoming, _local_zone(), now, paused))
     return EXIT_OK
 
 
@@ -283,8 +287,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print(f"Created your copy of the tips: {target}")
     opened = open_for_editing(target, os.environ, sys.stdin.isatty() and sys.stdout.isatty())
     if opened.checked is None:
-        print(
-            f"The file is {opened.how}. Save it there: the running service picks up each save by itself,"
+        show(
+            f"The file is {opened.how}. Save it there: a running service picks up each save by itself,"
             " and `dmer-tips check` shows any problem with its line."
         )
     else:

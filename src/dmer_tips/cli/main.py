@@ -53,6 +53,7 @@ def _run(argv: Sequence[str]) -> int:
 
     from dmer_tips.cli import commands
     from dmer_tips.errors import DmerTipsError, TipBankError
+    from dmer_tips.terminal import show
 
     # Commands say what matters themselves; the service (and a session run here) also log to a file.
     logging.getLogger().addHandler(logging.NullHandler())
@@ -60,12 +61,11 @@ def _run(argv: Sequence[str]) -> int:
     try:
         return handler(args)
     except TipBankError as error:
-        print(error, file=sys.stderr)
         count = len(error.problems)
-        print(f"Error: the tip file has {count} problem{'s' if count != 1 else ''}, listed above.", file=sys.stderr)
+        show(f"{error}\nError: the tip file has {count} problem{'s' if count != 1 else ''}, listed above.", sys.stderr)
         return EXIT_ERROR
     except DmerTipsError as error:
-        print(f"Error: {error}", file=sys.stderr)
+        show(f"Error: {error}", sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
@@ -96,7 +96,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a mistake on the command line is one plain `Error:` line with what to do instead."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"Error: {_plain(message, self.prog)}", file=sys.stderr)
+        from dmer_tips.terminal import show
+
+        show(f"Error: {_plain(message, self.prog)}", sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -106,33 +108,62 @@ def _plain(message: str, prog: str) -> str:
     if choice is not None:
         from dmer_tips.errors import did_you_mean
 
-        hint = did_you_mean(choice[1], list(ADDERS)) or "the commands are listed by `dmer-tips --help`"
+        hint = did_you_mean(choice[1].lower(), list(ADDERS)) or "the commands are listed by `dmer-tips --help`"
         return f'there is no command "{choice[1]}" — {hint}'
     unknown = re.match(r"unrecognized arguments: (.*)", message)
     if unknown is not None:
         word = unknown[1].split()[0]
         if re.fullmatch(r"-\d.*", word):
             return f'"{word}" is negative — give a positive value (see `{prog} --help`)'
+        if word in _options_of(prog):
+            return f"{word} goes after the command: {prog} {word}"
+        if prog.endswith(" log") and not word.startswith("-"):
+            return (
+                f'"{word}" is not understood here — words for how it felt go after --feeling: {prog} 3 --feeling {word}'
+            )
         return f'"{word}" is not something `{prog}` understands — see `{prog} --help`'
     required = re.match(r"the following arguments are required: (.*)", message)
     if required is not None:
         return f"{required[1]} is missing — see `{prog} --help`"
+    needs = re.match(r"argument (\S+): expected (one|at least one) argument", message)
+    if needs is not None:
+        what = "a value" if needs[2] == "one" else "at least one word"
+        return f"{needs[1]} needs {what} after it — see `{prog} --help`"
+    clash = re.match(r"argument (\S+): not allowed with argument (\S+)", message)
+    if clash is not None:
+        return f"give {clash[2]} or {clash[1]}, not both — see `{prog} --help`"
     return re.sub(r"^argument [^:]*: ", "", message) + ("" if " — " in message else f" — see `{prog} --help`")
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Asks the terminal for its width itself: argparse would import shutil (and bz2, lzma) just for that."""
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions to the terminal but keeps the example as written; asks the terminal for its width
+    itself, as argparse would import shutil (and bz2, lzma) just for that."""
 
     def __init__(self, prog: str) -> None:
-        from dmer_tips.cli.output import terminal_width
+        from dmer_tips.terminal import terminal_width
 
         super().__init__(prog, width=(terminal_width() or 80) - 2)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def _parser(
     factory: Callable[..., argparse.ArgumentParser], *, example: str, **kwargs: object
 ) -> argparse.ArgumentParser:
-    return factory(formatter_class=_Formatter, epilog=f"example:\n  {example}", **kwargs)
+    # No abbreviated options: `--restor` must not quietly mean `--restore`.
+    return factory(formatter_class=_Formatter, epilog=f"example:\n  {example}", allow_abbrev=False, **kwargs)
+
+
+def _options_of(prog: str) -> set[str]:
+    """The options of the command named in `prog` (for "-v goes after the command")."""
+    named = prog.removeprefix(f"{PROGRAM} ")
+    if named not in ADDERS:
+        return set()
+    commands = build_parser([named])._subparsers._group_actions[0]  # type: ignore[union-attr]
+    return set(commands.choices[named]._option_string_actions)  # type: ignore[index]
 
 
 def _command(commands: Commands, name: str, summary: str, example: str) -> argparse.ArgumentParser:

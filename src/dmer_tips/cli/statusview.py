@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from dmer_tips.moments import describe_moment
+
 TYPE_CHECKING = False  # `typing` stays off the start-up of `dmer-tips status`
 if TYPE_CHECKING:
     from dmer_tips.service.protocol import Status
@@ -46,5 +48,7 @@ def _clock_of(iso: str | None) -> str:
 
 def _when(iso: str, now: datetime) -> str:
     """`Mon 09:00`, with the date when it is not within the coming week."""
-    moment = datetime.fromisoformat(iso)
-    return f"{moment:%a %H:%M}" if moment - now < timedelta(days=6) else f"{moment:%a %-d %b %H:%M}"
+    moment = datetime.fromisoformat(iso)  # the service sends local times, with their offset
+    if moment - now < timedelta(days=6) or moment.tzinfo is None:
+        return f"{moment:%a %H:%M}"
+    return describe_moment(moment, moment.tzinfo, now)

@@ -100,6 +100,9 @@ class Notifier(ABC):
     def listen(self, listener: Listener) -> None:  # noqa: B027 - optional: most backends never hear back
         """Report buttons pressed and notifications closed to `listener`, from now on."""
 
+    def withdraw(self, slot: str) -> None:  # noqa: B027 - optional: only a desktop with ids can take one back
+        """Take the notification last shown in `slot` off the screen, if it is still there."""
+
     def slot_ids(self) -> dict[str, int]:
         """The id last shown in each slot, to be kept across a restart (none where ids do not exist)."""
         return {}

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TextIO
 
 from dmer_tips.notify.base import Notification, Notifier
+from dmer_tips.terminal import show
 
 
 class ConsoleNotifier(Notifier):
@@ -19,4 +20,4 @@ class ConsoleNotifier(Notifier):
 
     def send(self, notification: Notification) -> None:
         stream = self._stream or sys.stdout
-        print(f"[{self._clock():%H:%M}] {notification.title}: {notification.with_hint()}", file=stream, flush=True)
+        show(f"[{self._clock():%H:%M}] {notification.title}: {notification.with_hint()}", stream)

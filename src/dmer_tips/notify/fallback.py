@@ -75,6 +75,12 @@ class FallbackNotifier(Notifier):
     def listen(self, listener: Listener) -> None:
         self.primary.listen(listener)
 
+    def withdraw(self, slot: str) -> None:
+        try:
+            self.primary.withdraw(slot)
+        except NotifyError as error:  # it goes away on its own after its time
+            log.info("could not take a notification back: %s", error)
+
     def slot_ids(self) -> dict[str, int]:
         return self.primary.slot_ids()
 

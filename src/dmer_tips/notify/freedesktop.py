@@ -85,6 +85,12 @@ class FreedesktopNotifier(Notifier):
         if self._connection is not None:
             listener.watch(self._connection.sock, self._readable)
 
+    def withdraw(self, slot: str) -> None:
+        shown_as = self._last_ids.pop(slot, None)
+        if shown_as is not None:
+            self._connect()
+            self._call("CloseNotification", "u", (shown_as,))
+
     def slot_ids(self) -> dict[str, int]:
         return dict(self._last_ids)
 

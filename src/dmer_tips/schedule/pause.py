@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from dmer_tips.errors import DmerTipsError
+from dmer_tips.moments import describe_moment
 from dmer_tips.timespec import DailyWindow, clock_of, format_duration
 
 TYPE_CHECKING = False
@@ -42,17 +43,6 @@ class Pause:
     def report(self, zone: tzinfo, now: datetime) -> PauseReport:
         """What `status` and `pause` tell the CLI."""
         return {"until": self.until.isoformat() if self.until else None, "text": self.describe(zone, now)}
-
-
-def describe_moment(moment: datetime, zone: tzinfo, now: datetime) -> str:
-    """A time as people say it: `15:00` today, `tomorrow 08:00`, or with the date when further away."""
-    local, today = moment.astimezone(zone), now.astimezone(zone).date()
-    if local.date() == today:
-        return f"{local:%H:%M}"
-    if local.date() == today + timedelta(days=1):
-        return f"tomorrow {local:%H:%M}"
-    year = f" {local.year}" if local.year != today.year else ""
-    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
 
 
 @dataclass(frozen=True)

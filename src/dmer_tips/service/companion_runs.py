@@ -13,7 +13,7 @@ from dmer_tips.errors import DmerTipsError
 from dmer_tips.journal import Episode, Journal
 from dmer_tips.notify import Notification
 from dmer_tips.service.messages import SessionStep
-from dmer_tips.service.protocol import SessionReport, SessionStarted
+from dmer_tips.service.protocol import SessionReport
 from dmer_tips.service.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,8 @@ class CompanionRuns:
         self._current: _Run | None = None
         self._runs = 0
 
-    def start(self, session: Session) -> SessionStarted:
-        """Plan `session`'s steps from now; one already running is replaced, never doubled."""
+    def start(self, session: Session) -> bool:
+        """Plan `session`'s steps from now; one already running is replaced, never doubled (then True)."""
         replaced = self.stop() > 0
         self._runs += 1
         steps = plan_session(session, self._clock())
@@ -49,7 +49,7 @@ class CompanionRuns:
         for index, step in enumerate(steps):
             self._timers.at(_step_key(self._runs, index), step.at, SessionStep(self._runs, index))
         log.info("session %s started (%d steps)%s", session.name, len(steps), ", replacing one" if replaced else "")
-        return {"name": session.name, "steps": len(steps), "replaced": replaced}
+        return replaced
 
     def stop(self) -> int:
         """Cancel the steps still to come; returns how many there were."""

@@ -198,6 +198,8 @@ class Service:
             self.last_reload = self.last_reload.checked(now)
             return self.last_reload
         bank, data = change
+        if not self.last_reload.ok:
+            self.parts.notifier.withdraw("problem")  # fixed: the warning has nothing left to say
         self.reminders.replace_bank(bank, now)
         self.last_reload = ReloadResult.loaded(bank, data, now)
         log.info("reloaded %s: %d tips", self.tips_file, len(bank.tips))
@@ -257,9 +259,14 @@ class Service:
         now = self.parts.clock()
         if respect_pause:
             refuse_if_paused(self.reminders.state.pause, now, self.zone)
-        started = self.companion.start(session)
+        replaced = self.companion.start(session)
         self.feed_logged(now)
-        return started
+        return {
+            "name": session.name,
+            "steps": len(session.steps),
+            "replaced": replaced,
+            "on_desktop": self.parts.notifier.on_desktop,
+        }
 
     def _start_for_rhythm(self, session: str) -> None:
         self.start_session(session, respect_pause=False)

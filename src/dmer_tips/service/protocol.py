@@ -68,3 +68,4 @@ class SessionStarted(TypedDict):
     name: str
     steps: int
     replaced: bool
+    on_desktop: bool

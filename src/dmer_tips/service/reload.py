@@ -45,7 +45,10 @@ class ReloadResult:
         """One gentle notification: its first line says the reminders go on; then the file, line and problem."""
         first = self.problems[0]
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        body = f"Your reminders go on with the last good tips. {Path(first.path).name} line {first.line}: {first.what}{more}."
+        body = (
+            f"Your reminders go on with the last good tips. {Path(first.path).name} line {first.line}:"
+            f" {first.what} — {first.fix}{more}."
+        )
         return Notification("Your tips file needs a look", body[:NOTIFICATION_LIMIT], "problem", PROBLEM_SHOW_FOR_S)
 
     def report(self) -> ReloadReport:

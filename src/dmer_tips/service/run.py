@@ -35,6 +35,7 @@ from dmer_tips.service.messages import ClockJumped, Message, Reload, Stop, TipFi
 from dmer_tips.service.reload import ReloadResult
 from dmer_tips.service.watch import TipFileWatcher
 from dmer_tips.storage import private_dir
+from dmer_tips.terminal import show
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
     def say(line: str) -> None:
         log.info(line)
         with contextlib.suppress(OSError, ValueError):  # the terminal went away (`run | head`): the log has it
-            print(line, file=out, flush=True)
+            show(line, out)
 
     data = read_tip_file(tips.path)
     bank = parse_tip_bank(data, str(tips.path))

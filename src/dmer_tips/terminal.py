@@ -1,7 +1,7 @@
-"""Printing for people: long lines wrap between words, continuing under their own column.
+"""Printing for people at a terminal: long lines wrap between words, continuing under their own column.
 
-Wrapping happens only for a terminal (or when $COLUMNS says how wide): output piped into another program
-keeps one record per line.
+Wrapping happens only for a terminal (or when $COLUMNS says how wide): output piped into another program,
+or into a log, keeps one record per line. The CLI and the service's own terminal lines both print here.
 """
 
 from __future__ import annotations
@@ -9,28 +9,30 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import TextIO
 
 _COLUMN_GAP = re.compile(r"\S(\s{2,})(?=\S)")  # two or more spaces between columns of a table line
 _FALLBACK_INDENT = 2
 
 
-def terminal_width() -> int | None:
-    """$COLUMNS, else the terminal's width, else None (not a terminal)."""
+def terminal_width(stream: TextIO | None = None) -> int | None:
+    """$COLUMNS, else the width of the terminal `stream` (standard output) writes to, else None (not a terminal)."""
     try:
         return int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
         pass
     try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError):
+        return os.get_terminal_size((stream or sys.stdout).fileno()).columns
+    except (OSError, ValueError, AttributeError):
         return None
 
 
-def show(text: str) -> None:
-    """Print `text`, each long line wrapped to the terminal."""
-    width = terminal_width()
+def show(text: str, stream: TextIO | None = None) -> None:
+    """Print `text` to `stream` (standard output), each long line wrapped to the terminal."""
+    out = stream or sys.stdout
+    width = terminal_width(out)
     lines = text.split("\n") if width is None else [part for line in text.split("\n") for part in wrap(line, width)]
-    print("\n".join(lines))
+    print("\n".join(lines), file=out, flush=True)
 
 
 def wrap(line: str, width: int) -> list[str]:
