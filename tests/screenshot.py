@@ -256,16 +256,20 @@ def wait_until_still(desktop: Desktop, timeout_s: float = 60.0) -> Image:
     raise AssertionError(f"the screen kept changing for {timeout_s}s")
 
 
-def wait_for_change(desktop: Desktop, before: Image, timeout_s: float = 30.0) -> tuple[Image, Box]:
+def wait_for_change(desktop: Desktop, before: Image, timeout_s: float = 30.0, below: int = 0) -> tuple[Image, Box]:
     """Poll the screen until it differs from `before` and has stopped moving (a banner slides or fades in).
 
     Returns the settled capture and the box that changed. Two equal captures in a row count as settled.
+    Rows above `below` are not compared (GNOME's top bar has a clock that may tick meanwhile).
     """
     deadline = time.monotonic() + timeout_s
     previous: Image | None = None
     while time.monotonic() < deadline:
         current = capture(desktop)
-        box = changed_box(before, current)
+        area = Box(0, below, current.width, current.height)
+        box = changed_box(before.crop(area), current.crop(area))
+        if box is not None:
+            box = Box(box.left, box.top + below, box.right, box.bottom + below)
         if box is not None and previous is not None and current == previous:
             return current, box
         previous = current if box is not None else None

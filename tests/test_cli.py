@@ -169,8 +169,8 @@ def editor(tmp_path: Path, script: str) -> str:
 def test_edit_creates_a_copy_opens_it_and_checks_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_home: Path
 ) -> None:
-    """`edit` copies the bundled tips (pointing at the installed schema), runs $EDITOR, then checks the result."""
-    monkeypatch.setenv("EDITOR", editor(tmp_path, 'echo "# edited" >> "$1"'))
+    """`edit` copies the bundled tips (pointing at the installed schema), runs $VISUAL, then checks the result."""
+    monkeypatch.setenv("VISUAL", editor(tmp_path, 'echo "# edited" >> "$1"'))
     code, out, _ = run(capsys, "edit")
     copy = private_home / ".config" / "dmer-tips" / "tips.yaml"
     assert code == 0
@@ -305,7 +305,7 @@ def test_an_empty_tips_file_leads_out_to_the_bundled_tips(private_home: Path, tm
     assert (
         broken.returncode == 1 and "start again from the bundled tips with `dmer-tips edit --restore`" in broken.stderr
     )
-    restored = cli("edit", "--restore", env={"EDITOR": editor(tmp_path, "exit 0")})
+    restored = cli("edit", "--restore", env={"VISUAL": editor(tmp_path, "exit 0")})
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith(f"Restored the bundled tips in {copy} (your previous file is kept as {copy}.bak-")
     assert cli("check").returncode == 0
@@ -318,7 +318,7 @@ def test_edit_without_an_editor_or_terminal_never_hangs(private_home: Path, tmp_
     bin_dir.mkdir()
     opened = tmp_path / "opened.txt"
     opener = bin_dir / "xdg-open"
-    opener.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    opener.write_text(f'#!/bin/sh\necho "$1" > {opened}.part && mv {opened}.part {opened}\n')
     opener.chmod(0o755)
     env = {"EDITOR": "", "VISUAL": "", "PATH": f"{bin_dir}:/usr/bin:/bin"}
     no_desktop = cli("edit", env=env, stdin="")
@@ -330,7 +330,9 @@ def test_edit_without_an_editor_or_terminal_never_hangs(private_home: Path, tmp_
     assert nothing_opens.returncode == 1 and "the desktop could not open" in nothing_opens.stderr
     assert no_desktop.returncode == 1
     assert no_desktop.stderr.startswith("Error: there is no editor to open ")
-    assert no_desktop.stderr.endswith("— set one, for example: EDITOR=nano dmer-tips edit\n")
+    assert no_desktop.stderr.endswith(
+        "— run `dmer-tips edit` in a terminal, or set $VISUAL to an editor that opens its own window\n"
+    )
     on_desktop = cli("edit", env={**env, "DISPLAY": ":99"}, stdin="")
     assert on_desktop.returncode == 0, on_desktop.stderr
     assert "opened in your desktop's text editor" in on_desktop.stdout

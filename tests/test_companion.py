@@ -64,8 +64,8 @@ def test_bundled_sessions_run_in_order_at_their_offsets() -> None:
     assert [n.title for _, n in notifier.sent][:2] == ["Let-down companion", "Five things"]
     last = notifier.sent[-1][1]
     assert last.body.endswith("How was it?") and last.with_hint().endswith(LOG_HINT)
-    assert [a.label for a in last.actions] == ["No wave", "Mild", "Strong"]
-    assert all([a.label for a in n.actions] == ["Stop"] for _, n in notifier.sent[:-1])
+    assert [a.label for a in last.actions] == ["Close", "No wave", "Mild", "Strong"]
+    assert all([a.label for a in n.actions] == ["Close", "Stop"] for _, n in notifier.sent[:-1])
 
 
 def test_ctrl_c_cancels_the_remaining_steps() -> None:

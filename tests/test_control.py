@@ -152,7 +152,7 @@ def test_reload_command_reports_problems(write_tips: Callable[[str], Path]) -> N
 def test_the_service_switches_to_the_copy_edit_makes(service: ServiceProcess, tmp_path: Path) -> None:
     """A service on the bundled tips picks up the user's copy as soon as `edit` makes it: no restart needed."""
     assert service.status()["tips_file"].endswith(os.path.join("dmer_tips", "tips.yaml"))
-    done = cli("edit", env={"EDITOR": editor(tmp_path, "sed -i 's/Through the wave/Through it all/' \"$1\"")})
+    done = cli("edit", env={"VISUAL": editor(tmp_path, "sed -i 's/Through the wave/Through it all/' \"$1\"")})
     assert done.returncode == 0, done.stderr
     copy = private_home_tips()
     wait_until(lambda: service.status()["tips_file"] == str(copy), what="the service to switch to the copy")
@@ -164,7 +164,7 @@ def test_the_service_switches_to_the_copy_edit_makes(service: ServiceProcess, tm
 def test_edit_points_out_a_service_that_uses_another_file(write_tips: Callable[[str], Path], tmp_path: Path) -> None:
     """A service started with --tips keeps its file; `edit` of the user's copy says so, with how to switch."""
     with ServiceProcess(write_tips(MINIMAL_BANK)) as service:
-        done = cli("edit", env={"EDITOR": editor(tmp_path, "exit 0")})
+        done = cli("edit", env={"VISUAL": editor(tmp_path, "exit 0")})
         assert done.returncode == 0, done.stderr
         assert "Note: the running service uses " in done.stdout
         assert "restart it (`dmer-tips stop`, then `dmer-tips run`)" in done.stdout

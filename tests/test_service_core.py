@@ -286,7 +286,7 @@ def test_later_brings_the_same_tip_back_after_the_snooze_within_the_rules(tmp_pa
     harness = build_service(tmp_path, AT_BANK, START)
     harness.advance(timedelta(hours=1, minutes=1))
     first = harness.desktop.shown[0]
-    assert [a.label for a in first.actions] == ["Later", "Quiet today"]
+    assert [a.label for a in first.actions] == ["Close", "Later", "Quiet today"]
     harness.press("Water", "later")
     status = ask(harness, "status")["result"]
     assert status["snoozed"] == [{"title": "Water", "at": "2026-03-02T09:31:00+01:00"}]

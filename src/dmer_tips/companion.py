@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from dmer_tips.bank.model import Session
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.notify import Action, Notification, Notifier
+from dmer_tips.notify.base import CLOSE
 from dmer_tips.schedule.pause import Pause
 
 QUESTION = "How was it?"
@@ -37,10 +38,15 @@ def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
     planned = []
     for index, step in enumerate(session.steps):
         if index < len(session.steps) - 1:
-            shown = Notification(step.title, step.text, "companion", STEP_SHOW_FOR_S, (STOP,))
+            shown = Notification(step.title, step.text, "companion", STEP_SHOW_FOR_S, (CLOSE, STOP))
         else:
             shown = Notification(
-                step.title, f"{step.text} {QUESTION}", "companion", LAST_STEP_SHOW_FOR_S, ANSWER_ACTIONS, LOG_HINT
+                step.title,
+                f"{step.text} {QUESTION}",
+                "companion",
+                LAST_STEP_SHOW_FOR_S,
+                (CLOSE, *ANSWER_ACTIONS),
+                LOG_HINT,
             )
         planned.append(PlannedStep(start + step.after, shown))
     return planned

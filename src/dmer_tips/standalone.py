@@ -15,7 +15,7 @@ from dmer_tips.notify import make_notifier
 from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.rotation import pick_tip
 from dmer_tips.schedule.state import StateFile
-from dmer_tips.views import counted
+from dmer_tips.terminal import counted
 
 
 def tip_here(tips: TipsFile, paths: AppPaths, category: str | None) -> Tip:

@@ -13,18 +13,25 @@ from typing import TextIO
 
 _COLUMN_GAP = re.compile(r"\S(\s{2,})(?=\S)")  # two or more spaces between columns of a table line
 _FALLBACK_INDENT = 2
+NARROWEST = 20
 
 
 def terminal_width(stream: TextIO | None = None) -> int | None:
-    """$COLUMNS, else the width of the terminal `stream` (standard output) writes to, else None (not a terminal)."""
+    """$COLUMNS, else the width of the terminal `stream` (standard output) writes to, else None (not a terminal,
+    or a width too small to be real: some terminals report 0)."""
     try:
-        return int(os.environ["COLUMNS"])
+        width = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size((stream or sys.stdout).fileno()).columns
-    except (OSError, ValueError, AttributeError):
-        return None
+        try:
+            width = os.get_terminal_size((stream or sys.stdout).fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            return None
+    return width if width >= NARROWEST else None
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 tip`, `2 tips`, `3 categories`."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def show(text: str, stream: TextIO | None = None) -> None:

@@ -11,6 +11,7 @@ from dmer_tips.moments import describe_moment, describe_wait
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Sent
 from dmer_tips.schedule.rhythm import Feed
+from dmer_tips.terminal import counted
 from dmer_tips.timespec import format_duration
 
 if TYPE_CHECKING:
@@ -41,17 +42,14 @@ def bank_summary(bank: TipBank) -> str:
     return "\n".join(lines)
 
 
-def counted(number: int, singular: str, plural: str | None = None) -> str:
-    """`1 tip`, `2 tips`, `3 categories`."""
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
-
-
 def tips_listing(tips: list[Tip]) -> str:
     return "\n".join(f"{tip.category}/{tip.id}: {titled(tip.title, tip.text)}" for tip in tips)
 
 
 def titled(title: str, text: str) -> str:
-    """`Title: text`, or `Title? text` when the title ends its own sentence."""
+    """`Title: text`, or `Title? text` when the title ends its own sentence; spaces as one (a double space in a
+    text would read as a column gap to the terminal's wrapping)."""
+    text = " ".join(text.split())
     return f"{title} {text}" if title.endswith(("?", "!", ".")) else f"{title}: {text}"
 
 
@@ -69,11 +67,7 @@ def tip_for_terminal(tip: Tip) -> str:
 
 def describe_due(due: Due, zone: tzinfo, now: datetime) -> str:
     """`grounding at Sun 10:04 (in 1h12m).`"""
-    return f"{due.category} at {_when(due, zone, now)}."
-
-
-def _when(due: Due, zone: tzinfo, now: datetime) -> str:
-    return _when_at(due.at, zone, now)
+    return f"{due.category} at {_when_at(due.at, zone, now)}."
 
 
 def _when_at(at: datetime, zone: tzinfo, now: datetime) -> str:

@@ -1,8 +1,8 @@
 """`dmer-tips edit`: make the user's own copy of the tips, open it in an editor, and check it afterwards.
 
-The editor is the one the user chose ($VISUAL, $EDITOR). Without one: a terminal editor when there is a
-terminal to run it in, else the desktop's own way of opening a text file. Never a terminal editor with
-no terminal, which would hang invisibly.
+The editor is the one the user chose ($VISUAL, or at a terminal $EDITOR). Without one: a terminal editor
+when there is a terminal to run it in, else the desktop's own way of opening a text file. Never a terminal
+editor with no terminal, which would hang invisibly.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def restore_bundled(target: Path, now: datetime) -> Path | None:
     """Put the bundled tips in `target`, keeping what was there as `tips.yaml.bak-…`; returns that backup."""
     backup = None
     if target.exists():
-        backup = target.with_name(f"{target.name}.bak-{now:%Y%m%d-%H%M%S}")
+        backup = target.with_name(f"{target.name}.bak-{now:%Y%m%d-%H%M%S-%f}")
         try:
             os.replace(target, backup)
         except OSError as error:
@@ -78,7 +78,8 @@ class Opened:
 def open_for_editing(target: Path, environ: Mapping[str, str], interactive: bool) -> Opened:
     """Open `target` as the user would expect (see the module docstring); raises TipBankError when a waited-for
     edit leaves the file broken, and DmerTipsError when there is nothing to open it with."""
-    for variable in ("VISUAL", "EDITOR"):
+    # $EDITOR is by custom a terminal editor: without a terminal it would wait unseen. $VISUAL may be graphical.
+    for variable in ("VISUAL", "EDITOR") if interactive else ("VISUAL",):
         if environ.get(variable):
             command = shlex.split(environ[variable], posix=os.name != "nt")
             return _edit_and_check(command, target, f"${variable}")
@@ -87,7 +88,12 @@ def open_for_editing(target: Path, environ: Mapping[str, str], interactive: bool
         return _edit_and_check([terminal_editor], target, terminal_editor)
     if _has_desktop(environ):
         return _open_on_desktop(target)
-    raise DmerTipsError(f"there is no editor to open {target} with — set one, for example: EDITOR=nano dmer-tips edit")
+    if interactive:
+        raise DmerTipsError(f"there is no editor to open {target} with — set one, for example: {_editor_advice()}")
+    raise DmerTipsError(
+        f"there is no editor to open {target} with here — run `dmer-tips edit` in a terminal, "
+        "or set $VISUAL to an editor that opens its own window"
+    )
 
 
 def _edit_and_check(command: list[str], target: Path, chosen: str) -> Opened:

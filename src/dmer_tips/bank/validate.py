@@ -22,10 +22,7 @@ from dmer_tips.bank.model import (
 )
 from dmer_tips.bank.yamlnodes import NULL, STR, Node, Scalar, Sequence
 from dmer_tips.errors import Problem
-from dmer_tips.timespec import (
-    parse_duration,
-    parse_window,
-)
+from dmer_tips.timespec import format_duration, parse_duration, parse_window
 
 T = TypeVar("T")
 _DEFAULT_SETTINGS = Settings(
@@ -51,6 +48,7 @@ _SETTINGS_KEYS = {
     "snooze": False,
 }
 UNTIL_DISMISSED = "until-dismissed"
+LONGEST_SHOW_FOR = timedelta(hours=1)
 _CATEGORY_KEYS = {"title": False, "schedule": True, "tips": True}
 _TIP_KEYS = {"id": False, "title": False, "text": True, "source": True}
 
@@ -124,10 +122,8 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
     )
     show_for = _DEFAULT_SETTINGS.show_for
     if "show_for" in values:
-        show_for = (
-            None if fields.is_word(values["show_for"], UNTIL_DISMISSED) else _show_for(values["show_for"], checker)
-        )
-        if show_for == timedelta(0):
+        readable, show_for = _show_for(values["show_for"], checker)
+        if not readable:
             return None
     snooze = fields.optional(
         values, "snooze", lambda n: _at_least_a_second(n, checker, "snooze", "30m"), _DEFAULT_SETTINGS.snooze
@@ -145,8 +141,10 @@ def _at_least_a_second(node: Node, checker: Checker, field: str, example: str) -
     return length
 
 
-def _show_for(node: Node, checker: Checker) -> timedelta:
-    """How long a tip stays on screen; timedelta(0) after recording a problem."""
+def _show_for(node: Node, checker: Checker) -> tuple[bool, timedelta | None]:
+    """How long a tip stays on screen (None: until dismissed), and whether the value could be read."""
+    if fields.is_word(node, UNTIL_DISMISSED):
+        return True, None
     if isinstance(node, Scalar) and node.tag == STR and not node.text.strip()[:1].isdigit():
         checker.problem(
             node,
@@ -155,12 +153,16 @@ def _show_for(node: Node, checker: Checker) -> timedelta:
                 node.text.strip().lower(), [UNTIL_DISMISSED], f"use a length like 20s, or {UNTIL_DISMISSED}"
             ),
         )
-        return timedelta(0)
+        return False, None
     shown = checker.spec(node, "show_for", parse_duration, f"20s or {UNTIL_DISMISSED}")
-    if shown is not None and shown < timedelta(seconds=1):
-        checker.problem(node, '"show_for" must be at least 1s', f"use a length like 20s, or {UNTIL_DISMISSED}")
-        return timedelta(0)
-    return shown or timedelta(0)
+    if shown is not None and not timedelta(seconds=1) <= shown <= LONGEST_SHOW_FOR:
+        checker.problem(
+            node,
+            f'"show_for" {format_duration(shown)} is out of range',
+            f"use 1s to 1h, or {UNTIL_DISMISSED} to keep tips until you close them",
+        )
+        return False, None
+    return shown is not None, shown
 
 
 def _sources(node: Node, checker: Checker) -> dict[str, Source]:

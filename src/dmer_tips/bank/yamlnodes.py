@@ -220,6 +220,7 @@ _UNCLOSED = {
     "while scanning a quoted scalar": ("this quote is never closed", "end the text with the same quote mark"),
     "while parsing a flow sequence": ("this [ is never closed", "close the list with ]"),
     "while parsing a flow mapping": ("this { is never closed", "close the group with }"),
+    "while parsing a flow node": ("this [ or { is never closed", "close it with ] or }"),
 }
 
 

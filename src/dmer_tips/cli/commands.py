@@ -10,7 +10,7 @@ import contextlib
 import sys
 
 from dmer_tips.cli.main import EXIT_OK, EXIT_USAGE, build_parser
-from dmer_tips.terminal import show
+from dmer_tips.terminal import counted, show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,8 +78,6 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
-    from dmer_tips.views import counted
-
     result = _ask("reload")
     if not result["ok"]:
         print("\n".join(result["problems"]), file=sys.stderr)
@@ -119,7 +117,6 @@ def cmd_tip(args: argparse.Namespace) -> int:
 
 def cmd_session(args: argparse.Namespace) -> int:
     from dmer_tips.service.control import NotRunning
-    from dmer_tips.views import counted
 
     if args.stop:
         cancelled = _ask("session_stop")["cancelled"]
@@ -182,7 +179,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from datetime import datetime, timedelta
 
     from dmer_tips.journal import days, export_csv
-    from dmer_tips.views import counted, history_chart
+    from dmer_tips.views import history_chart
 
     zone = _local_zone()
     today = _now().astimezone(zone).date()
@@ -299,13 +296,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def _mention_if_service_uses_another_file(edited: Any) -> None:
     """A service started with --tips or $DMER_TIPS_FILE keeps that file; say so when it is not the one edited."""
+    from dmer_tips.paths import bundled_tips_path
     from dmer_tips.service.control import NotRunning
 
     try:
         in_use = _ask("status")["tips_file"]
     except NotRunning:
         return
-    if _path(in_use).resolve() != edited.resolve():
+    # A service on the bundled tips switches to the user's copy by itself, perhaps a moment after this asks.
+    if _path(in_use).resolve() not in (edited.resolve(), bundled_tips_path().resolve()):
         show(
             f"Note: the running service uses {in_use}; restart it (`dmer-tips stop`, then `dmer-tips run`) to use {edited}."
         )
@@ -335,10 +334,11 @@ def cmd_install_service(args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall_service(args: argparse.Namespace) -> int:
-    from dmer_tips.desktop.autostart import plan, run_quietly, systemd_user_available, uninstall
+    from dmer_tips.desktop.autostart import plan, retired, run_quietly, systemd_user_available, uninstall
 
-    entries = plan(sys.platform, _path("~"), _paths(), systemd_user_available(run_quietly))
-    print("\n".join(uninstall(entries, args.dry_run, run_quietly)))
+    paths = _paths()
+    entries = plan(sys.platform, _path("~"), paths, systemd_user_available(run_quietly))
+    print("\n".join(uninstall(entries, args.dry_run, run_quietly, retired(paths))))
     return EXIT_OK
 
 

@@ -28,6 +28,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 # Our errors carry their own exit codes: 3 when no service runs (NotRunning), 4 when one already does.
 LONGEST_PREVIEW_DAYS = 400
+# Commands that only talk to the service log nothing, so they need not pay for importing logging.
+ONLY_ASK_THE_SERVICE = frozenset({"status", "pause", "resume", "reload", "stop"})
 LONGEST_HISTORY_DAYS = 3660
 
 
@@ -49,14 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str]) -> int:
     args = build_parser(argv).parse_args(argv)  # --version and --help end here, before anything heavy loads
-    import logging
-
     from dmer_tips.cli import commands
     from dmer_tips.errors import DmerTipsError, TipBankError
     from dmer_tips.terminal import show
 
-    # Commands say what matters themselves; the service (and a session run here) also log to a file.
-    logging.getLogger().addHandler(logging.NullHandler())
+    if args.command not in ONLY_ASK_THE_SERVICE:
+        import logging
+
+        # Commands say what matters themselves; the service (and a session run here) also log to a file.
+        logging.getLogger().addHandler(logging.NullHandler())
     handler: Callable[[argparse.Namespace], int] = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
     try:
         return handler(args)
@@ -216,7 +219,6 @@ def _whole_number(low: int, high: int, what: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{value} is out of range — {what} is {low} to {high}")
         return value
 
-    read.__name__ = what  # argparse names the type in a few messages of its own
     return read
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dmer_tips.moments import describe_moment
+from dmer_tips.terminal import counted
 
 TYPE_CHECKING = False  # `typing` stays off the start-up of `dmer-tips status`
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def status_text(status: Status, now: datetime) -> str:
     )
     pause = status["pause"]
     upcoming = sorted(((at, name) for name, at in status["next"].items() if at), key=lambda item: item[0])
-    tips = f"{status['tips']} tip{'s' if status['tips'] != 1 else ''}"
+    tips = counted(status["tips"], "tip")
     lines = [
         f"dmer-tips is running (pid {status['pid']}), sending to {status['notifications_to']}.",
         f"tips file:   {status['tips_file']} ({tips})",

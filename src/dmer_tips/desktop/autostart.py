@@ -55,6 +55,11 @@ def plan(platform: str, home: Path, paths: AppPaths, systemd: bool) -> list[Entr
     return entries
 
 
+def retired(paths: AppPaths) -> list[Entry]:
+    """Entries earlier versions wrote that this one no longer does, for `uninstall-service` to remove."""
+    return [Entry(paths.applications_dir / "dmer-tips-companion.desktop", "")]
+
+
 def application_entry(paths: AppPaths) -> Entry:
     """`dmer-tips.desktop`: the name and icon the desktop shows for our notifications (and its per-app
     notification switch), and a launcher that starts the let-down companion with one click."""
@@ -142,8 +147,10 @@ def install(entries: list[Entry], dry_run: bool, run: Runner) -> list[str]:
     return [line for entry in entries for line in _install(entry, dry_run, run)]
 
 
-def uninstall(entries: list[Entry], dry_run: bool, run: Runner) -> list[str]:
-    return [line for entry in entries for line in _uninstall(entry, dry_run, run)]
+def uninstall(entries: list[Entry], dry_run: bool, run: Runner, old: Sequence[Entry] = ()) -> list[str]:
+    """Switch off and remove each entry; entries of earlier versions (`old`) are removed when they exist."""
+    done = [line for entry in entries for line in _uninstall(entry, dry_run, run)]
+    return done + [line for entry in old if entry.path.exists() for line in _uninstall(entry, dry_run, run)]
 
 
 def _install(entry: Entry, dry_run: bool, run: Runner) -> list[str]:

@@ -28,6 +28,11 @@ class Action:
     label: str
 
 
+# A click on a notification: without a default action, GNOME opens the application the notification names
+# (ours starts the companion), which a click on a tip must not do; with it, a click just closes it.
+CLOSE = Action(DEFAULT_ACTION, "Close")
+
+
 @dataclass(frozen=True)
 class Notification:
     """What the user sees. `body` is plain text: each backend escapes or shortens it as its platform needs.

@@ -33,7 +33,7 @@ CALL_TIMEOUT_S = 2.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1
 NEVER_EXPIRE = 0
 # Names from the freedesktop icon naming spec, which every icon theme provides; tips keep our own icon.
-THEMED_ICONS = {"problem": "dialog-warning", "notice": "dialog-information"}
+THEMED_ICONS = {"problem": "dialog-warning"}
 
 
 def escape_markup(text: str) -> str:
@@ -55,6 +55,8 @@ class FreedesktopNotifier(Notifier):
         self._connection: Any = None
         self._capabilities: frozenset[str] = frozenset()
         self._last_ids: dict[str, int] = {}
+        self._remembered: dict[str, int] = {}  # from an earlier run: "<bus id>/<server> <slot>" -> id
+        self._server = ""  # this bus and this server: ids mean nothing to another login or another server
         self._listener: Listener | None = None
         self._heard: deque[Any] = deque()
 
@@ -74,7 +76,7 @@ class FreedesktopNotifier(Notifier):
             body,
             actions,
             hints,
-            NEVER_EXPIRE if shown_for is None else max(1, round(shown_for * 1000)),
+            NEVER_EXPIRE if shown_for is None else min(max(1, round(shown_for * 1000)), _LONGEST_MS),
         )
         (shown_as,) = self._call("Notify", "susssasa{sv}i", arguments)
         self._last_ids[notification.slot] = int(shown_as)
@@ -92,10 +94,10 @@ class FreedesktopNotifier(Notifier):
             self._call("CloseNotification", "u", (shown_as,))
 
     def slot_ids(self) -> dict[str, int]:
-        return dict(self._last_ids)
+        return {**self._remembered, **{f"{self._server} {slot}": shown_as for slot, shown_as in self._last_ids.items()}}
 
     def restore_slot_ids(self, ids: dict[str, int]) -> None:
-        self._last_ids.update(ids)
+        self._remembered = dict(ids)
 
     def probe(self) -> str:
         self._connect()
@@ -116,8 +118,33 @@ class FreedesktopNotifier(Notifier):
         self._hear_signals()
         (capabilities,) = self._call("GetCapabilities", "", ())
         self._capabilities = frozenset(capabilities)
+        server = self._server_identity()
+        if server != self._server or not server:
+            # Another login, or the server restarted: an id may now be another app's notification.
+            mine = f"{server} " if server else None
+            self._last_ids = {
+                key.partition(" ")[2]: shown_as
+                for key, shown_as in self._remembered.items()
+                if mine and key.startswith(mine)
+            }
+            self._server, self._remembered = server, {}
         if self._listener is not None:
             self._listener.watch(self._connection.sock, self._readable)
+
+    def _server_identity(self) -> str:
+        """This session bus's id and the notification server's name on it: both change with a new login."""
+        from jeepney import message_bus
+        from jeepney.wrappers import unwrap_msg
+
+        try:
+            (bus_id,) = unwrap_msg(self._connection.send_and_get_reply(message_bus.GetId(), timeout=CALL_TIMEOUT_S))
+            (owner,) = unwrap_msg(
+                self._connection.send_and_get_reply(message_bus.GetNameOwner(_INTERFACE), timeout=CALL_TIMEOUT_S)
+            )
+        except Exception:  # an old or odd bus: then nothing from an earlier run is trusted
+            log.debug("could not tell which notification server this is", exc_info=True)
+            return ""
+        return f"{bus_id}/{owner}"
 
     def _hear_signals(self) -> None:
         """Ask the bus for the server's signals, and keep them as they arrive (also while awaiting a reply)."""
@@ -180,6 +207,7 @@ class FreedesktopNotifier(Notifier):
 _INTERFACE = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
 _SIGNALS = ("ActionInvoked", "NotificationClosed")
+_LONGEST_MS = 2**31 - 1  # the spec's expire_timeout is an int32
 _MEMBER = 3  # jeepney.HeaderFields.member
 
 

@@ -21,6 +21,7 @@ from dmer_tips.companion import refuse_if_paused
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.journal import Journal
 from dmer_tips.notify import Action, ActionChosen, Dismissed, FallbackNotifier, Notification
+from dmer_tips.notify.base import CLOSE
 from dmer_tips.schedule.pause import PauseRequest
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Reminders
@@ -45,13 +46,14 @@ from dmer_tips.service.messages import (
 from dmer_tips.service.protocol import PauseReport, SessionStarted, Status, TipReport
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
 from dmer_tips.service.timers import Timers
-from dmer_tips.views import NOT_MEDICAL_ADVICE, counted, describe_due
+from dmer_tips.terminal import counted
+from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(seconds=0.3)  # editors save in several steps; read the file once they are done
 DELIVER, RELOAD = "deliver", "reload"
 LATER, QUIET_TODAY = Action("later", "Later"), Action("quiet-today", "Quiet today")
-TIP_ACTIONS = (LATER, QUIET_TODAY)
+TIP_ACTIONS = (CLOSE, LATER, QUIET_TODAY)
 REMEMBERED_BUTTONS = 64
 
 

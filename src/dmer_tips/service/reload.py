@@ -10,6 +10,7 @@ from dmer_tips.bank.load import TipFileUnreadable, parse_tip_bank, read_tip_file
 from dmer_tips.bank.model import TipBank
 from dmer_tips.errors import Problem, TipBankError
 from dmer_tips.notify import Notification
+from dmer_tips.notify.base import CLOSE
 from dmer_tips.service.protocol import ReloadReport
 
 NOTIFICATION_LIMIT = 240
@@ -49,7 +50,9 @@ class ReloadResult:
             f"Your reminders go on with the last good tips. {Path(first.path).name} line {first.line}:"
             f" {first.what} — {first.fix}{more}."
         )
-        return Notification("Your tips file needs a look", body[:NOTIFICATION_LIMIT], "problem", PROBLEM_SHOW_FOR_S)
+        if len(body) > NOTIFICATION_LIMIT:
+            body = body[: NOTIFICATION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+        return Notification("Your tips file needs a look", body, "problem", PROBLEM_SHOW_FOR_S, (CLOSE,))
 
     def report(self) -> ReloadReport:
         return {

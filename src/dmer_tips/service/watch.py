@@ -26,7 +26,9 @@ class TipFileWatcher:
     """
 
     def __init__(self, paths: list[Path], on_touch: Callable[[Path], None]) -> None:
-        self.paths = {path.resolve().parent / path.name for path in paths}
+        # Events name the real folder (links resolved); the service knows each file by the path it was given.
+        self.given = {path.parent.resolve() / path.name: path for path in paths}
+        self.paths = set(self.given)
         self.on_touch = on_touch
         self._observer: Any = None
 
@@ -84,8 +86,8 @@ class TipFileWatcher:
             if not name:
                 continue
             path = Path(os.fsdecode(name))
-            touched = path.parent.resolve() / path.name
-            if touched in self.paths:
+            touched = self.given.get(path.parent.resolve() / path.name)
+            if touched is not None:
                 self.on_touch(touched)
 
     def stop(self) -> None:
