@@ -102,6 +102,12 @@ class ServiceProcess:
         result: dict[str, Any] = ask("status")
         return result
 
+    @staticmethod
+    def log_text() -> str:
+        """The service's log file so far (the test's own home, so only this test's services wrote it)."""
+        log = AppPaths.for_user().log_dir / "dmer-tips.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
     def stop(self, signum: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signum)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,12 @@ sessions:
       - {after: 0s, title: "Breathe", text: "In for four, out for six.", source: art}
       - {after: 2s, title: "Look", text: "Name five things you can see.", source: art}
       - {after: 30s, title: "Drink", text: "A glass of water now.", source: art}
+  pump:
+    steps:
+      - {after: 0s, title: "Flanges on", text: "Shoulders down, slow breath out.", source: art}
 """
+FEEDS_AT_TEN = 'rhythm:\n  feeds:\n    schedule:\n      at: "10:00"\n'
+NINE_FIFTY_FIVE = datetime(2026, 3, 2, 9, 54, 57, tzinfo=BERLIN)
 
 
 @pytest.fixture(scope="module")
@@ -111,17 +116,55 @@ def test_a_heads_up_before_a_feed_starts_the_companion_with_one_click(
     desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path
 ) -> None:
     """Five minutes before a 10:00 feed the heads-up comes; a click on it starts the companion at once."""
-    text = BANK + 'rhythm:\n  feeds:\n    schedule:\n      at: "10:00"\n'
-    clock = FakeWallClock(tmp_path, datetime(2026, 3, 2, 9, 54, 57, tzinfo=BERLIN))
+    clock = FakeWallClock(tmp_path, NINE_FIFTY_FIVE)
     before = len(desktop.shown())
-    env = {**desktop.variables, **clock.env, "TZ": "Europe/Berlin"}
-    with ServiceProcess(write_tips(text), env=env) as service:
+    with ServiceProcess(write_tips(BANK + FEEDS_AT_TEN), env=clock_env(desktop, clock)) as service:
         wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
         desktop.wait_for_replies(len(desktop.shown()))
         desktop.click()
         wait_until(lambda: "Breathe" in titles_since(desktop, before), what="the companion")
         assert service.status()["session"] is not None
         assert service.stop() == 0
+
+
+def test_snooze_on_a_heads_up_brings_it_back_ten_minutes_later(
+    desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Snooze 10 min at 09:55: `status` says 10:05, and at 10:05 the heads-up is back, saying it is time."""
+    clock = FakeWallClock(tmp_path, NINE_FIFTY_FIVE)
+    before = len(desktop.shown())
+    with ServiceProcess(write_tips(BANK + FEEDS_AT_TEN), env=clock_env(desktop, clock)) as service:
+        wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
+        desktop.wait_for_replies(len(desktop.shown()))
+        desktop.press("Snooze 10 min")
+        wait_until(lambda: service.status()["heads_up"]["feeds"].startswith("2026-03-02T10:05"), what="the snooze")
+        clock.jump(timedelta(minutes=10))
+        wait_until(lambda: "Time for feeds (10:00)" in titles_since(desktop, before), what="the snoozed heads-up")
+        assert service.stop() == 0
+
+
+def test_skip_on_a_heads_up_keeps_the_companion_from_starting(
+    desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Feeds at 10:00 and pumping at 10:01 both start the companion on their own; Skip on the feed's heads-up
+    means only the pumping companion comes."""
+    rhythms = FEEDS_AT_TEN + '    at_the_time: start\n  pumping:\n    schedule:\n      at: "10:01"\n'
+    rhythms += "    session: pump\n    at_the_time: start\n"
+    clock = FakeWallClock(tmp_path, NINE_FIFTY_FIVE)
+    before = len(desktop.shown())
+    with ServiceProcess(write_tips(BANK + rhythms), env=clock_env(desktop, clock)) as service:
+        wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
+        desktop.wait_for_replies(len(desktop.shown()))
+        desktop.press("Skip")
+        wait_until(lambda: "skipped" in service.log_text(), what="the skip")
+        clock.jump_to(datetime(2026, 3, 2, 10, 0, 58, tzinfo=BERLIN))  # past 10:00, before 10:01
+        wait_until(lambda: "Flanges on" in titles_since(desktop, before), what="the pumping companion")
+        assert "Breathe" not in titles_since(desktop, before)
+        assert service.stop() == 0
+
+
+def clock_env(desktop: Desktop, clock: FakeWallClock) -> dict[str, str]:
+    return {**desktop.variables, **clock.env, "TZ": "Europe/Berlin"}
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dmer_tips.paths import AppPaths
-
 from .desktop import Desktop, running_desktop
 from .fakeclock import FakeWallClock
 from .serviceproc import ServiceProcess, wait_until
@@ -59,9 +57,8 @@ class Run:
         try:
             wait_until(lambda: len(self.bodies()) >= count, timeout_s=timeout_s, what=what)
         except AssertionError as error:
-            log = AppPaths.for_user().log_dir / "dmer-tips.log"
             raise AssertionError(
-                f"{error}; shown so far {self.bodies()}; the service's log:\n{log.read_text()}"
+                f"{error}; shown so far {self.bodies()}; the service's log:\n{self.service.log_text()}"
             ) from None
         return self.bodies()
 

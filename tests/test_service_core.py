@@ -371,15 +371,30 @@ def test_a_heads_up_comes_before_each_feed_with_its_buttons(tmp_path: Path) -> N
 
 
 def test_snooze_shows_the_heads_up_again_and_skip_lets_it_go(tmp_path: Path) -> None:
-    """Snooze 10 min brings the heads-up back; Skip on the next one leaves the companion unstarted."""
-    harness = build_service(tmp_path, RHYTHM_BANK.replace("heads_up: 5m", "heads_up: 15m"), START)
+    """Snooze 10 min brings the heads-up back (`status` says when); Skip on it leaves the companion unstarted."""
+    bank = RHYTHM_BANK.replace("heads_up: 5m", "heads_up: 15m") + "    at_the_time: start\n"
+    harness = build_service(tmp_path, bank, START)
     harness.advance(timedelta(hours=1, minutes=46))  # 09:46
     harness.press("Coming up: feeds at 10:00", "snooze")
+    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T09:56:00+01:00"}
     harness.advance(timedelta(minutes=11))
     assert harness.titles.count("Coming up: feeds at 10:00") == 2
+    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T13:45:00+01:00"}
     harness.press("Coming up: feeds at 10:00", "skip")
     harness.advance(timedelta(minutes=10))
     assert "Breathe" not in harness.titles
+
+
+def test_a_heads_up_snoozed_past_its_time_says_it_is_time(tmp_path: Path) -> None:
+    """Snoozed at 09:55 for a 10:00 feed, the heads-up returns at 10:05 as "Time for feeds", not "Coming up"."""
+    harness = build_service(tmp_path, RHYTHM_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=55, seconds=1))
+    harness.press("Coming up: feeds at 10:00", "snooze")
+    harness.advance(timedelta(minutes=10))
+    assert harness.titles[-1] == "Time for feeds (10:00)"
+    harness.press("Time for feeds (10:00)", "start")
+    harness.advance(timedelta(seconds=1))
+    assert harness.titles[-1] == "Breathe"
 
 
 def test_a_rhythm_set_to_start_starts_the_companion_at_the_time(tmp_path: Path) -> None:

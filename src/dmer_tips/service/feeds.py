@@ -43,6 +43,7 @@ class Feeds:
         self._show = show
         self._start_companion = start_companion
         self._planned: dict[str, Feed] = {}
+        self._snoozed: dict[str, datetime] = {}  # rhythm → when its snoozed heads-up comes back
 
     @property
     def _bank(self) -> TipBank:
@@ -59,7 +60,9 @@ class Feeds:
         for name in list(self._planned):
             if name not in {rhythm.name for rhythm in self._bank.rhythms}:
                 self._timers.cancel(_heads_up_key(name))
+                self._timers.cancel(_again_key(name))
                 del self._planned[name]
+                self._snoozed.pop(name, None)
         for rhythm in self._bank.rhythms:
             after = max(now, state.feeds.get(rhythm.name, now))
             feed = next_feed(rhythm, self._bank, self._zone, after, state.last_feed)
@@ -90,17 +93,24 @@ class Feeds:
 
     def again(self, name: str, at: datetime) -> None:
         """A snoozed heads-up, shown again (the time may be close now, or passed)."""
+        self._snoozed.pop(name, None)
         rhythm = self._rhythm(name)
         if rhythm is not None:
             self._show_heads_up(rhythm, at)
 
     def report(self) -> dict[str, str]:
-        return {name: feed.heads_up_at.astimezone(self._zone).isoformat() for name, feed in self._planned.items()}
+        """Each rhythm's next heads-up: a snoozed one, or the one planned for its next time."""
+        coming = {name: feed.heads_up_at for name, feed in self._planned.items()}
+        for name, again_at in self._snoozed.items():
+            coming[name] = min(again_at, coming.get(name, again_at))
+        return {name: at.astimezone(self._zone).isoformat() for name, at in sorted(coming.items())}
 
     def _show_heads_up(self, rhythm: Rhythm, at: datetime) -> None:
         local = at.astimezone(self._zone)
+        # A snoozed heads-up can come back after its time: then "coming up" would be wrong.
+        passed = at <= self._clock()
         notification = Notification(
-            f"Coming up: {rhythm.name} at {local:%H:%M}",
+            f"Time for {rhythm.name} ({local:%H:%M})" if passed else f"Coming up: {rhythm.name} at {local:%H:%M}",
             "Water and a snack within reach. If a wave comes, it passes.",
             "heads-up",
             max((at - self._clock()).total_seconds(), 60.0),
@@ -114,7 +124,9 @@ class Feeds:
             self._timers.cancel(_feed_key(rhythm.name))
             self._start_companion(rhythm.session)
         elif key == SNOOZE.key:
-            self._timers.at(_again_key(rhythm.name), self._clock() + SNOOZE_HEADS_UP, HeadsUpAgain(rhythm.name, at))
+            again_at = self._clock() + SNOOZE_HEADS_UP
+            self._snoozed[rhythm.name] = again_at
+            self._timers.at(_again_key(rhythm.name), again_at, HeadsUpAgain(rhythm.name, at))
         elif key == SKIP.key:
             self._timers.cancel(_feed_key(rhythm.name))
             log.info("%s at %s skipped", rhythm.name, at)
