@@ -11,7 +11,7 @@ import pytest
 
 from dmer_tips.notify import ConsoleNotifier, FallbackNotifier, Notification, Notifier, NotifyError
 from dmer_tips.notify.freedesktop import FreedesktopNotifier, escape_markup
-from dmer_tips.notify.plyer_backend import shorten, utf16_len
+from dmer_tips.notify.plyer_backend import UNTIL_DISMISSED_S, PlyerNotifier, shorten, utf16_len
 
 
 def test_markup_escaping_keeps_quotes() -> None:
@@ -33,6 +33,27 @@ def test_shorten_counts_utf16_units() -> None:
     text = "🌙" * 40
     cut = shorten(text, 63)
     assert utf16_len(cut) <= 63 and cut.endswith("…")
+
+
+def test_plyer_keeps_the_tip_up_for_show_for_and_adds_the_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows have no buttons: the text carries the hint, and the balloon stays for `show_for`
+    (a long time for "until dismissed", since plyer removes a Windows balloon at once when told 0)."""
+    import plyer
+
+    calls: list[dict[str, object]] = []
+
+    class Recorder:
+        @staticmethod
+        def notify(**kwargs: object) -> None:
+            calls.append(kwargs)
+
+    monkeypatch.setattr(plyer, "notification", Recorder)
+    step = Notification("Drink", "A glass of water now.", "companion", 20.0, hint="Note it with: dmer-tips log 0-5")
+    PlyerNotifier().send(step)
+    PlyerNotifier().send(Notification("Water", "A sip now.", show_for_s=None))
+    PlyerNotifier().send(Notification("Water", "A sip now.", show_for_s=0.4))
+    assert calls[0]["message"] == "A glass of water now. Note it with: dmer-tips log 0-5"
+    assert [call["timeout"] for call in calls] == [20, UNTIL_DISMISSED_S, 1]
 
 
 def test_missing_session_bus_is_a_notify_error(monkeypatch: pytest.MonkeyPatch) -> None:

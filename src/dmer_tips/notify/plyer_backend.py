@@ -10,6 +10,9 @@ TITLE_LIMIT = 63
 MESSAGE_LIMIT = 255
 APP_NAME_LIMIT = 127
 ELLIPSIS = "…"
+# plyer's Windows balloon is removed as soon as its `timeout` ends, and at once for 0: "until dismissed" there
+# means a long timeout (its own thread waits it out).
+UNTIL_DISMISSED_S = 3600
 
 
 def utf16_len(text: str) -> int:
@@ -30,6 +33,11 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + ELLIPSIS
 
 
+def plyer_timeout(show_for_s: float | None) -> int:
+    """plyer's whole seconds, at least one (0 would remove the Windows balloon at once)."""
+    return UNTIL_DISMISSED_S if show_for_s is None else max(1, round(show_for_s))
+
+
 class PlyerNotifier(Notifier):
     name = "the desktop"
 
@@ -42,7 +50,7 @@ class PlyerNotifier(Notifier):
                 message=shorten(notification.with_hint(), MESSAGE_LIMIT),
                 app_name=shorten(APP_NAME, APP_NAME_LIMIT),
                 app_icon=str(icon_path()),
-                timeout=10,
+                timeout=plyer_timeout(notification.show_for_s),
             )
         except (ImportError, NotImplementedError, OSError) as error:
             raise NotifyError(f"plyer could not notify: {error}") from error
