@@ -11,12 +11,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.bank.model import TipBank
 from dmer_tips.paths import bundled_tips_path
+from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Reminders, Sent
 from dmer_tips.schedule.state import ServiceState
+
+from .robust import scale
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -75,6 +80,20 @@ def test_a_slot_pushed_beyond_grace_is_skipped(write_tips: Callable[[str], Path]
     bank = bank_from(write_tips, "  min_gap: 45m\n  grace: 1h", "".join(category(n, 'at: "10:00"') for n in "abc"))
     sent = simulate(bank, BERLIN, datetime(2026, 6, 1, tzinfo=BERLIN), 1)
     assert [(s.tip.category, s.at.strftime("%H:%M")) for s in sent] == [("a", "10:00"), ("b", "10:45")]
+
+
+def test_a_slot_in_quiet_hours_waits_for_their_end_within_grace(write_tips: Callable[[str], Path]) -> None:
+    """A 13:10 reminder during quiet hours of 13:00-13:30 goes out at 13:30; one that would be more than
+    `grace` late by then (07:00 before quiet hours ending at 08:30, grace 1h) is skipped."""
+    bank = bank_from(
+        write_tips,
+        '  quiet_hours: "13:00-13:30"\n  grace: 1h',
+        category("lunch", 'at: "13:10"') + category("early", 'at: "07:00"'),
+    )
+    sent = simulate(bank, BERLIN, datetime(2026, 6, 1, tzinfo=BERLIN), 1)
+    assert [(s.tip.category, s.at.strftime("%H:%M")) for s in sent] == [("early", "07:00"), ("lunch", "13:30")]
+    night = bank_from(write_tips, '  quiet_hours: "22:00-08:30"\n  grace: 1h', category("early", 'at: "07:00"'))
+    assert simulate(night, BERLIN, datetime(2026, 6, 1, tzinfo=BERLIN), 3) == []
 
 
 @pytest.mark.parametrize(
@@ -196,3 +215,75 @@ def test_progress_saved_in_the_future_does_not_silence_the_reminders() -> None:
     back = Reminders(bank, state, BERLIN, start)
     due = back.next_due(start)
     assert due is not None and due.at - start < timedelta(days=1)
+
+
+CATEGORY = st.tuples(
+    st.one_of(
+        st.lists(st.integers(0, 24 * 60 - 1), min_size=1, max_size=4).map(lambda ms: {"at": ms}),
+        st.tuples(st.integers(5, 300), st.integers(0, 22), st.integers(1, 23)).map(
+            lambda t: {"every": t[0], "window": (t[1], min(t[1] + t[2], 23))}
+        ),
+    ),
+    st.sampled_from(["daily", "weekdays", "sat,sun", "mon,wed"]),
+    st.sampled_from([0, 5, 30, 90]),
+)
+
+
+def _category_yaml(index: int, spec: tuple[dict[str, object], str, int]) -> str:
+    when, days, jitter = spec
+    if "at" in when:
+        minutes = when["at"]
+        assert isinstance(minutes, list)
+        timing = "at: [" + ", ".join(f'"{m // 60:02d}:{m % 60:02d}"' for m in sorted(set(minutes))) + "]"
+    else:
+        start, end = when["window"]  # type: ignore[misc]
+        timing = f'every: {when["every"]}m\n      window: "{start:02d}:00-{end:02d}:00"'
+    return (
+        f"  c{index}:\n    schedule:\n      {timing}\n      days: {days}\n      jitter: {jitter}m\n"
+        f'    tips:\n      - {{id: t{index}, text: "Tip {index}.", source: art}}\n'
+    )
+
+
+@settings(max_examples=scale(25, 250), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(CATEGORY, min_size=1, max_size=12),
+    st.sampled_from(['"22:00-08:00"', '"13:00-13:30"', "none"]),
+    st.sampled_from(["1m", "45m", "3h"]),
+    st.integers(1, 9),
+    st.sampled_from(["10m", "1h", "6h"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_quick_search_finds_what_looking_at_every_category_finds(
+    tmp_path: Path,
+    categories: list[tuple[dict[str, object], str, int]],
+    quiet: str,
+    gap: str,
+    daily_max: int,
+    grace: str,
+    seed: int,
+) -> None:
+    """A preview skips categories that cannot be next; over three weeks it sends exactly what computing
+    every category's next reminder at each step (as `next` does) would send."""
+    text = (
+        f"settings:\n  quiet_hours: {quiet}\n  min_gap: {gap}\n  daily_max: {daily_max}\n  grace: {grace}\n"
+        'sources:\n  art: "An article"\ncategories:\n'
+        + "".join(_category_yaml(i, spec) for i, spec in enumerate(categories))
+    )
+    path = tmp_path / f"bank-{seed}.yaml"
+    path.write_text(text)
+    bank = load_tip_bank(path)
+    start = datetime(2026, 3, 20, 5, 17, tzinfo=timezone.utc)  # the month of a DST change in Berlin
+    end = start + timedelta(days=21)
+    quick = Reminders(bank, ServiceState.fresh(seed), BERLIN, start).timeline(start, end)
+    plain = Reminders(bank, ServiceState.fresh(seed), BERLIN, start)
+    expected, now = [], start
+    while (due := _first_of_all(plain, now)) is not None and due.at <= end:
+        expected.append((due.at, plain.take(due).id))
+        now = due.at
+    assert [(s.at, s.tip.id) for s in quick] == expected
+
+
+def _first_of_all(reminders: Reminders, now: datetime) -> Due | None:
+    return min(
+        (due for due in reminders.upcoming(now).values() if due), key=lambda due: (due.at, due.slot), default=None
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -166,9 +167,13 @@ class TipBank:
     def tips(self) -> tuple[Tip, ...]:
         return tuple(tip for category in self.categories for tip in category.tips)
 
+    @cached_property
+    def _by_name(self) -> dict[str, Category]:
+        return {c.name: c for c in self.categories}
+
     def category(self, name: str) -> Category:
         """The category called `name`; a DmerTipsError that suggests the closest name otherwise."""
-        return _named(name, {c.name: c for c in self.categories}, "category")
+        return _named(name, self._by_name, "category")
 
     def tip(self, category: str, tip_id: str) -> Tip:
         """The tip `tip_id` of `category`; a DmerTipsError when it is not there (any more)."""

@@ -9,16 +9,21 @@ after the gap, and a time that happens twice on a fall-back day is used once.
 from __future__ import annotations
 
 import bisect
+import heapq
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from itertools import islice
 
 from dmer_tips.bank.model import Category, Schedule, TipBank
 from dmer_tips.timespec import clock_of
 
 UTC = timezone.utc
 _SEARCH_DAYS = 15  # a weekly schedule always has a slot within this many days
+_HORIZON = timedelta(days=_SEARCH_DAYS)
+_BATCH = 64  # slots listed at a time
+_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -76,44 +81,145 @@ class PlanState:
             self.last_sent += delta
 
 
+@dataclass
+class Bounds:
+    """Lower bounds of each category's next reminder, kept across `Planner.earliest` calls whose clock and
+    progress only move forward (a preview). A slot passed over stays passed over as time moves on (see
+    `Planner`), so a category's next reminder found earlier is a lower bound of its next one later."""
+
+    heap: list[tuple[datetime, datetime, int]] = field(default_factory=list)
+    floor: datetime | None = None  # the floor they were last used with; an earlier one means start again
+
+
+@dataclass
+class _Slots:
+    """One category's slots, made once as sorted lists (they depend only on the schedule, the zone and the
+    seed), so a planning step is a bisect instead of a walk through the calendar."""
+
+    start: datetime  # the slots strictly after this moment are listed
+    source: Iterator[datetime]
+    slots: list[datetime] = field(default_factory=list)
+    whens: list[datetime] = field(default_factory=list)  # each slot moved by its jitter
+    days: list[date] = field(default_factory=list)  # the local date of each `when`
+    quiet: list[bool] = field(default_factory=list)  # whether each `when` falls in quiet hours
+
+
 class Planner:
-    """Applies a bank's schedules and its global rules (quiet hours, gap, daily maximum, grace)."""
+    """Applies a bank's schedules and its global rules (quiet hours, gap, daily maximum, grace).
+
+    A slot goes out at its time, or, when the gap, quiet hours or a full day are in the way, at the first
+    moment they allow; it is passed over when that is more than `grace` late, or when the next slot of its
+    category is due by then (only the newest counts, never a backlog). Both only get truer as time moves
+    on, so a slot passed over is never taken up again.
+    """
 
     def __init__(self, bank: TipBank, zone: tzinfo, seed: int) -> None:
         self.bank = bank
         self.zone = zone
         self.seed = seed
+        self._tables: dict[str, _Slots] = {}
 
     def next_per_category(self, state: PlanState, now: datetime) -> dict[str, Due | None]:
         """For each category, when its next reminder would go out if no other category got there first."""
+        floor = self._floor(state, now)
+        allowed = self.first_allowed(state, floor)
+        return {c.name: self._candidate(c, state, floor, allowed, now) for c in self.bank.categories}
+
+    def earliest(self, state: PlanState, now: datetime, bounds: Bounds | None = None) -> Due | None:
+        """The first reminder of any category from `now` (on a tie, the oldest slot, then the first category).
+
+        Categories are looked at in the order of a lower bound of their next reminder, and the search stops
+        once no bound can beat the best found, so with many categories most are never computed.
+        """
+        floor = self._floor(state, now)
+        allowed = self.first_allowed(state, floor)
+        categories = self.bank.categories
+        bounds = bounds if bounds is not None else Bounds()
+        if bounds.floor is None or floor < bounds.floor:
+            bounds.heap = [self._bound(index, state, floor, now) for index in range(len(categories))]
+            heapq.heapify(bounds.heap)
+        bounds.floor = floor
+        heap = bounds.heap
+        best: tuple[datetime, datetime, int] | None = None
+        found: Due | None = None
+        nothing_soon = []  # categories with nothing within the horizon: back in the heap once this search is done
+        while heap and (best is None or heap[0] < best):
+            index = heapq.heappop(heap)[2]
+            due = self._candidate(categories[index], state, floor, allowed, now)
+            if due is None:
+                nothing_soon.append(self._bound(index, state, floor, now))
+                continue
+            heapq.heappush(heap, (due.at, due.slot, index))
+            if best is None or (due.at, due.slot, index) < best:
+                best, found = (due.at, due.slot, index), due
+        for bound in nothing_soon:
+            heapq.heappush(heap, bound)
+        return found
+
+    def _floor(self, state: PlanState, now: datetime) -> datetime:
         floor = now.astimezone(UTC)
         if state.last_sent is not None:
             floor = max(floor, state.last_sent + self.bank.settings.min_gap)
-        return {c.name: self._candidate(c, state, floor, now) for c in self.bank.categories}
+        return floor
 
-    def _candidate(self, category: Category, state: PlanState, floor: datetime, now: datetime) -> Due | None:
-        settings = self.bank.settings
+    def _first(self, category: Category, state: PlanState, floor: datetime, now: datetime) -> tuple[_Slots, int]:
+        """The category's slots and the index of the first that may still be sent."""
         # Slots more than `grace` before the floor can never be sent: start past them (a long pause or suspend).
-        oldest_useful = floor - settings.grace - category.schedule.jitter - timedelta(seconds=1)
-        slots = self.slots_after(category.schedule, max(state.cursors.get(category.name, now), oldest_useful))
-        horizon = floor + timedelta(days=_SEARCH_DAYS)
-        slot = next(slots)
-        for following in slots:
-            when, following_when = self._jittered(category, slot), self._jittered(category, following)
-            at = max(when, floor)
+        oldest_useful = floor - self.bank.settings.grace - category.schedule.jitter - _SECOND
+        return self._table(category, max(state.cursors.get(category.name, now), oldest_useful))
+
+    def _bound(self, index: int, state: PlanState, floor: datetime, now: datetime) -> tuple[datetime, datetime, int]:
+        """Not later than the category's next (at, slot): nothing is sent before the floor, no slot earlier
+        than its jitter allows, and none before the first slot still to come."""
+        category = self.bank.categories[index]
+        table, i = self._first(category, state, floor, now)
+        return max(floor, table.slots[i] - category.schedule.jitter), table.slots[i], index
+
+    def _candidate(
+        self, category: Category, state: PlanState, floor: datetime, allowed: datetime, now: datetime
+    ) -> Due | None:
+        """The category's next reminder; `allowed` is `first_allowed` of the floor (every moment from the floor
+        until then is not allowed, so any slot due before it goes out then)."""
+        settings = self.bank.settings
+        table, i = self._first(category, state, floor, now)
+        horizon = floor + _HORIZON
+        while True:
+            if len(table.slots) < i + 2:
+                self._fill(category, table, i + 2)
+            when = table.whens[i]
             if when > horizon:
                 return None
-            local = at.astimezone(self.zone)
-            passed_over = (
-                following_when <= at  # a later slot is due too: only the newest counts, never a backlog
-                or at - when > settings.grace
-                or (settings.quiet_hours is not None and settings.quiet_hours.contains(local.time()))
-                or state.sent_on(local.date()) >= settings.daily_max
-            )
-            if not passed_over:
-                return Due(category.name, slot, at)
-            slot = following
-        return None  # pragma: no cover - slots_after never ends
+            if when < allowed:
+                at = allowed
+            elif table.quiet[i] or state.sent_on(table.days[i]) >= settings.daily_max:
+                at = self.first_allowed(state, when)
+            else:
+                at = when
+            if at - when <= settings.grace and table.whens[i + 1] > at:
+                return Due(category.name, table.slots[i], at)
+            i += 1
+
+    def _table(self, category: Category, after: datetime) -> tuple[_Slots, int]:
+        """The category's slots, and the index of the first one strictly after `after`."""
+        table = self._tables.get(category.name)
+        if table is None or after < table.start:  # first use, or the clock went back past the listed slots
+            table = _Slots(after, self.slots_after(category.schedule, after))
+            self._tables[category.name] = table
+        while not table.slots or table.slots[-1] <= after:
+            self._fill(category, table, len(table.slots) + 1)
+        return table, bisect.bisect_right(table.slots, after)
+
+    def _fill(self, category: Category, table: _Slots, count: int) -> None:
+        """List at least `count` slots, a batch at a time."""
+        quiet_hours = self.bank.settings.quiet_hours
+        while len(table.slots) < count:
+            for slot in islice(table.source, _BATCH):
+                when = self._jittered(category, slot)
+                local = when.astimezone(self.zone)
+                table.slots.append(slot)
+                table.whens.append(when)
+                table.days.append(local.date())
+                table.quiet.append(quiet_hours is not None and quiet_hours.contains(local.time()))
 
     def first_allowed(self, state: PlanState, at: datetime) -> datetime:
         """The first moment from `at` on when a reminder may go out: after the gap, outside quiet hours, on a

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from dmer_tips.bank.model import Tip, TipBank
 from dmer_tips.schedule.pause import Pause
-from dmer_tips.schedule.planner import Due, Planner
+from dmer_tips.schedule.planner import Bounds, Due, Planner
 from dmer_tips.schedule.rhythm import Feed, planned_feeds
 from dmer_tips.schedule.state import ServiceState, Snoozed
 
@@ -53,10 +53,16 @@ class Reminders:
         pause = self.state.pause
         return pause if pause is not None and pause.active(now) else None
 
-    def next_due(self, now: datetime) -> Due | None:
+    def next_due(self, now: datetime, bounds: Bounds | None = None) -> Due | None:
         """The earliest reminder to send (a tip asked for later, or a scheduled one); on a tie the one waiting
-        longest goes first; while paused, after the pause."""
-        candidates = [due for due in self.upcoming(now).values() if due] + self.snoozed_due(now)
+        longest goes first; while paused, after the pause. `bounds` speeds up a run of calls (see Bounds)."""
+        pause = self.pause(now)
+        scheduled = (
+            None
+            if pause is not None and pause.until is None
+            else self.planner.earliest(self.state.plan, pause.until if pause and pause.until else now, bounds)
+        )
+        candidates = ([scheduled] if scheduled else []) + self.snoozed_due(now)
         return min(candidates, key=lambda due: (due.at, due.slot), default=None)
 
     def snoozed_due(self, now: datetime) -> list[Due]:
@@ -113,7 +119,8 @@ class Reminders:
         """Everything that would be sent from `start` to `end`, advancing a simulated clock."""
         sent: list[Sent] = []
         now = start
-        while (due := self.next_due(now)) is not None and due.at <= end:
+        bounds = Bounds()  # the simulated clock only moves forward, so the search can resume where it was
+        while (due := self.next_due(now, bounds)) is not None and due.at <= end:
             sent.append(Sent(due.at.astimezone(self.zone), self.take(due)))
             now = due.at
         return sent
