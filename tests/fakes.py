@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dmer_tips.bank.load import parse_tip_bank
 from dmer_tips.journal import Journal
-from dmer_tips.notify import ActionChosen, FallbackNotifier, Notification, Notifier, NotifyError
+from dmer_tips.notify import ActionChosen, Dismissed, FallbackNotifier, Notification, Notifier, NotifyError
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.state import ServiceState, StateFile
 from dmer_tips.service.core import Parts, Service
@@ -59,21 +59,40 @@ class RecordingNotifier(Notifier):
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.shown: list[Notification] = []
+        self.ids: list[int] = []  # the desktop's id for each of `shown`
         self.times: list[datetime] = []
         self.withdrawn: list[str] = []
         self.down = False
         self._clock = clock
+        self._slot_ids: dict[str, int] = {}
+        self._next_id = 1
 
     def send(self, notification: Notification) -> int:
+        """Like a real server, a notification that replaces the last of its slot keeps that one's id."""
         if self.down:
             raise NotifyError("the test desktop is down")
+        shown_as = self._slot_ids.get(notification.slot)
+        if shown_as is None:
+            shown_as, self._next_id = self._next_id, self._next_id + 1
+            self._slot_ids[notification.slot] = shown_as
         self.shown.append(notification)
+        self.ids.append(shown_as)
         if self._clock is not None:
             self.times.append(self._clock())
-        return len(self.shown)  # the desktop's id for it: its place in the list, from 1
+        return shown_as
 
     def withdraw(self, slot: str) -> None:
         self.withdrawn.append(slot)
+        self._slot_ids.pop(slot, None)
+
+    def closed(self, shown_as: int) -> None:
+        """The person closed notification `shown_as`: the next of its slot gets a new id."""
+        self._slot_ids = {slot: known for slot, known in self._slot_ids.items() if known != shown_as}
+
+    def id_of(self, title: str) -> int:
+        """The id of the latest notification titled `title`."""
+        latest = max(i for i, n in enumerate(self.shown) if n.title == title)
+        return self.ids[latest]
 
 
 @dataclass
@@ -103,10 +122,15 @@ class Harness:
     def titles(self) -> list[str]:
         return [n.title for n in self.desktop.shown]
 
+    def close(self, title: str) -> None:
+        """Close the latest notification titled `title`, as the person would, and tell the service."""
+        shown_as = self.desktop.id_of(title)
+        self.desktop.closed(shown_as)
+        self.send(Dismissed(shown_as, 2))
+
     def press(self, title: str, key: str) -> None:
         """Press button `key` on the latest notification titled `title`, as the desktop would report it."""
-        shown_as = max(i for i, n in enumerate(self.desktop.shown, start=1) if n.title == title)
-        self.send(ActionChosen(shown_as, key))
+        self.send(ActionChosen(self.desktop.id_of(title), key))
 
 
 def build_service(
@@ -116,7 +140,8 @@ def build_service(
     zone: tzinfo = BERLIN,
     seed: int = 7,
 ) -> Harness:
-    """A started service on `bank_text`, its clock at `start`, its state in `tmp_path`."""
+    """A started service on `bank_text`, its clock at `start`, its state in `tmp_path` (where an earlier one
+    saved its state, this one carries on from it, as after a restart)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     tips = tmp_path / "tips.yaml"
     tips.write_text(textwrap.dedent(bank_text), encoding="utf-8")
@@ -139,7 +164,8 @@ def build_service(
         journal=Journal(tmp_path / "state" / "journal.sqlite3"),
         rng=random.Random(seed),
     )
-    reminders = Reminders(bank, ServiceState.fresh(seed), zone, start)
+    state = state_file.load() if state_file.path.exists() else ServiceState.fresh(seed)
+    reminders = Reminders(bank, state, zone, start)
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, start))
     holder.append(Harness(service, timers, desktop, start, zone))
     service.start()

@@ -137,7 +137,9 @@ def test_snooze_on_a_heads_up_brings_it_back_ten_minutes_later(
         wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
         desktop.wait_for_replies(len(desktop.shown()))
         desktop.press("Snooze 10 min")
-        wait_until(lambda: service.status()["heads_up"]["feeds"].startswith("2026-03-02T10:05"), what="the snooze")
+        wait_until(
+            lambda: service.status()["heads_up"]["feeds"]["heads_up"].startswith("2026-03-02T10:05"), what="the snooze"
+        )
         clock.jump(timedelta(minutes=10))
         wait_until(lambda: "Time for feeds (10:00)" in titles_since(desktop, before), what="the snoozed heads-up")
         assert service.stop() == 0
@@ -176,3 +178,18 @@ def _intensities(export: Path) -> list[str]:
     if not export.exists():
         return []
     return [row["intensity (0-5)"] for row in csv.DictReader(io.StringIO(export.read_text()))]
+
+
+def test_a_companion_run_without_the_service_shows_no_buttons_nobody_hears(
+    desktop: Desktop, write_tips: Callable[..., Path]
+) -> None:
+    """`session` with no service running: the steps come with no Stop or answer buttons (nothing would hear
+    them), a click still just closes them, and the last step says how to note the feed instead."""
+    quick = BANK.replace("after: 2s", "after: 1s").replace("after: 30s", "after: 2s")
+    before = len(desktop.notify_calls())
+    done = cli("session", "--tips", str(write_tips(quick)), env=desktop.variables)
+    assert done.returncode == 0, done.stderr
+    calls = desktop.wait_for_calls(before + 3)[before:]
+    assert all('string "stop"' not in call and 'string "strong"' not in call for call in calls)
+    assert all('string "default"' in call for call in calls)
+    assert "How was it? Note it with: dmer-tips log 0-5" in calls[-1]

@@ -14,6 +14,7 @@ import pytest
 from dmer_tips import __version__
 from dmer_tips.cli.main import build_parser, main
 from dmer_tips.paths import schema_path
+from dmer_tips.terminal import wrap
 
 from .conftest import MINIMAL_BANK
 from .serviceproc import cli, wait_until
@@ -251,18 +252,26 @@ def test_argument_mistakes_are_one_plain_line(
 def test_output_fits_80_columns_and_breaks_only_between_words(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """check, preview, tips and a session's dry run all fit 80 columns, every word whole."""
+    """check, preview, tips and a session's dry run all fit 80 columns, every word whole (a word longer than a
+    line, such as a deep path, stays whole on a line of its own, so it can be copied)."""
     monkeypatch.setenv("COLUMNS", "80")
     for argv in (["check"], ["preview", "--days", "3", "--seed", "1"], ["tips"], ["session", "--dry-run"]):
         code, out, _ = run(capsys, *argv)
         assert code == 0
         lines = out.splitlines()
-        assert all(len(line) <= 80 for line in lines), (argv, [line for line in lines if len(line) > 80])
+        too_long = [line for line in lines if len(line) > 80 and " " in line[:81].strip()]
+        assert too_long == [], argv
         words = " ".join(line.strip() for line in lines).split()
         monkeypatch.setenv("COLUMNS", "1000")
         _, wide, _ = run(capsys, *argv)
         assert words == wide.split(), f"{argv}: a word was broken"
         monkeypatch.setenv("COLUMNS", "80")
+
+
+def test_a_word_longer_than_the_line_is_kept_whole() -> None:
+    """A path wider than the terminal is not cut in two: it overflows on a line of its own."""
+    path = "/home/someone/" + "deep/" * 20 + "tips.yaml:265:1:"
+    assert wrap(f"{path} the first sentence is long", 40) == [path, "  the first sentence is long"]
 
 
 def test_counts_read_as_english(capsys: pytest.CaptureFixture[str], write_tips: Callable[..., Path]) -> None:
@@ -284,6 +293,25 @@ def test_check_notes_a_first_sentence_gnome_would_cut(
         f"  {path}:9:15: the first sentence is 81 characters; GNOME shows about 60 in a banner — put the point in a"
         " first sentence of up to 60 characters; details can follow",
     ]
+
+
+def test_check_notes_a_feed_time_whose_heads_up_would_be_in_quiet_hours(
+    capsys: pytest.CaptureFixture[str], write_tips: Callable[..., Path]
+) -> None:
+    """A 07:00 pump with quiet hours until 08:00 gets no heads-up: `check` says so, with the fix."""
+    rhythm = (
+        "sessions:\n  pump:\n    steps:\n      - {after: 0s, text: Breathe out slowly., source: art}\n"
+        'rhythm:\n  pumping:\n    schedule:\n      at: ["07:00", "12:00"]\n'
+    )
+    path = write_tips(MINIMAL_BANK + rhythm)
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        f'  {path}:18:7: rhythm "pumping" has no heads-up for 07:00: it would come in quiet hours (22:00-08:00)'
+        " — add at_night: true to the rhythm for heads-ups at night too, or change quiet_hours"
+    )
+    code, out, _ = run(capsys, "check", str(write_tips(MINIMAL_BANK + rhythm + "    at_night: true\n")))
+    assert "no heads-up" not in out and "1 note" not in out
 
 
 def test_the_journal_counts_episodes_not_calm_feeds(private_home: Path) -> None:

@@ -110,7 +110,7 @@ def test_a_restart_replaces_the_last_tip_instead_of_stacking(
     count = len(desktop.notify_calls())  # after the stop: no late call of the first run can be counted below
     desktop.wait_for_replies(count)
     ids = json.loads(AppPaths.for_user().state_file.read_text())["notification_ids"]
-    (on_screen,) = [shown_as for key, shown_as in ids.items() if key.endswith(" main")]
+    (on_screen,) = [shown_as for key, shown_as in ids.items() if key.endswith(" tip")]
     assert on_screen == desktop.replies()[count - 1]
     service_on(tips)
     calls = desktop.wait_for_calls(count + 1)
@@ -184,7 +184,7 @@ def test_an_id_from_another_login_never_replaces_another_apps_notification(
     from dmer_tips.schedule.state import ServiceState, StateFile
 
     state = ServiceState.fresh(1)
-    state.notification_ids = {"another-bus/:1.9 main": 1}
+    state.notification_ids = {"another-bus/:1.9 tip": 1}
     StateFile(AppPaths.for_user().state_file).save(state)
     before = len(desktop.notify_calls())
     service_on(write_tips(FAST_TIPS))

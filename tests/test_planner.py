@@ -236,7 +236,9 @@ def _category_yaml(index: int, spec: tuple[dict[str, object], str, int]) -> str:
         assert isinstance(minutes, list)
         timing = "at: [" + ", ".join(f'"{m // 60:02d}:{m % 60:02d}"' for m in sorted(set(minutes))) + "]"
     else:
-        start, end = when["window"]  # type: ignore[misc]
+        window = when["window"]
+        assert isinstance(window, tuple)
+        start, end = window
         timing = f'every: {when["every"]}m\n      window: "{start:02d}:00-{end:02d}:00"'
     return (
         f"  c{index}:\n    schedule:\n      {timing}\n      days: {days}\n      jitter: {jitter}m\n"

@@ -21,6 +21,7 @@ def test_the_readme_examples_together_are_a_clean_tip_file(tmp_path: Path) -> No
     tips = tmp_path / "tips.yaml"
     tips.write_text("".join(examples), encoding="utf-8")
     bank = load_tip_bank(tips)
+    assert bank.notes == ()
     assert [r.name for r in bank.rhythms] == ["pumping", "night-feeds"]
     assert [r.session for r in bank.rhythms] == ["pump", "pump"]
     assert bank.rhythms[1].at_night and bank.rhythms[0].at_the_time == "ask"

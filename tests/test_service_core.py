@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dmer_tips.notify import ActionChosen
 from dmer_tips.service.messages import ClockJumped, ControlRequest, Reload, Stop, TipFileTouched
 from dmer_tips.service.protocol import Reply
 
@@ -269,6 +271,11 @@ def test_reminders_follow_the_computer_to_another_time_zone(tmp_path: Path) -> N
     assert f"{harness.desktop.times[0].astimezone(harness.zone):%H:%M}" == "09:00"
 
 
+def heads_ups(harness: Harness) -> dict[str, str]:
+    """When each rhythm's next heads-up comes, as `status` says."""
+    return {name: coming["heads_up"] for name, coming in ask(harness, "status")["result"]["heads_up"].items()}
+
+
 RHYTHM_BANK = (
     AT_BANK
     + """\
@@ -332,33 +339,35 @@ def test_the_companion_stops_on_stop_and_notes_a_one_touch_answer(tmp_path: Path
     assert [(e.intensity, e.note) for e in episodes] == [(2, "noted from the companion")]
 
 
-def test_closing_the_last_step_writes_nothing(tmp_path: Path) -> None:
-    """A companion's last step closed without an answer leaves the journal as it was."""
-    from dmer_tips.notify import Dismissed
-
+def test_a_closed_notification_has_no_buttons_left(tmp_path: Path) -> None:
+    """Once the companion's last step is closed, a late press with its id (a reused id, another app's
+    notification) writes nothing to the journal."""
     harness = build_service(tmp_path, AT_BANK, START)
     ask(harness, "session")
     harness.advance(timedelta(minutes=3))
-    harness.send(Dismissed(len(harness.desktop.shown), 2))
-    harness.press("Drink", "mild")  # the same id, now forgotten: pressed after closing means nothing
+    shown_as = harness.desktop.id_of("Drink")
+    harness.close("Drink")
+    harness.send(ActionChosen(shown_as, "mild"))
     assert harness.service.parts.journal.since(START) == []
 
 
 def test_a_button_of_a_notification_from_before_a_restart_is_ignored(tmp_path: Path) -> None:
-    """An action for an id the service never showed (another run's, or another app's) changes nothing."""
-    from dmer_tips.notify import ActionChosen
-
-    harness = build_service(tmp_path, AT_BANK, START)
-    harness.send(ActionChosen(999, "later"))
-    harness.send(ActionChosen(999, "strong"))
-    assert ask(harness, "status")["result"]["snoozed"] == []
-    assert harness.service.parts.journal.since(START) == []
+    """Later pressed on a tip that the previous run showed (GNOME keeps it in its list) changes nothing:
+    this run does not know what that notification was."""
+    before = build_service(tmp_path, AT_BANK, START)
+    before.advance(timedelta(hours=1, minutes=1))
+    shown_as = before.desktop.id_of("Water")
+    after = build_service(tmp_path, AT_BANK, before.now)
+    after.send(ActionChosen(shown_as, "later"))
+    assert ask(after, "status")["result"]["snoozed"] == []
+    before.send(ActionChosen(shown_as, "later"))  # the same press reaches the run that showed it
+    assert ask(before, "status")["result"]["snoozed"] != []
 
 
 def test_a_heads_up_comes_before_each_feed_with_its_buttons(tmp_path: Path) -> None:
     """Five minutes before 10:00 and 14:00 a heads-up offers the companion; Start starts it at once."""
     harness = build_service(tmp_path, RHYTHM_BANK, START)
-    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T09:55:00+01:00"}
+    assert heads_ups(harness) == {"feeds": "2026-03-02T09:55:00+01:00"}
     harness.advance(timedelta(hours=1, minutes=56))
     heads_up = harness.desktop.shown[-1]
     assert heads_up.title == "Coming up: feeds at 10:00" and heads_up.kind == "heads-up"
@@ -367,7 +376,7 @@ def test_a_heads_up_comes_before_each_feed_with_its_buttons(tmp_path: Path) -> N
     harness.press("Coming up: feeds at 10:00", "start")
     harness.advance(timedelta(seconds=1))
     assert harness.titles[-1] == "Breathe"
-    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T13:55:00+01:00"}
+    assert heads_ups(harness) == {"feeds": "2026-03-02T13:55:00+01:00"}
 
 
 def test_snooze_shows_the_heads_up_again_and_skip_lets_it_go(tmp_path: Path) -> None:
@@ -376,10 +385,10 @@ def test_snooze_shows_the_heads_up_again_and_skip_lets_it_go(tmp_path: Path) -> 
     harness = build_service(tmp_path, bank, START)
     harness.advance(timedelta(hours=1, minutes=46))  # 09:46
     harness.press("Coming up: feeds at 10:00", "snooze")
-    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T09:56:00+01:00"}
+    assert heads_ups(harness) == {"feeds": "2026-03-02T09:56:00+01:00"}
     harness.advance(timedelta(minutes=11))
     assert harness.titles.count("Coming up: feeds at 10:00") == 2
-    assert ask(harness, "status")["result"]["heads_up"] == {"feeds": "2026-03-02T13:45:00+01:00"}
+    assert heads_ups(harness) == {"feeds": "2026-03-02T13:45:00+01:00"}
     harness.press("Coming up: feeds at 10:00", "skip")
     harness.advance(timedelta(minutes=10))
     assert "Breathe" not in harness.titles
@@ -408,17 +417,138 @@ def test_feeding_on_demand_follows_the_last_feed(tmp_path: Path) -> None:
     """after_last: the heads-up comes 2h30m after the last companion (or logged feed), less the heads-up."""
     text = AT_BANK + "rhythm:\n  on-demand:\n    after_last: 2h30m\n"
     harness = build_service(tmp_path, text, START)
-    assert ask(harness, "status")["result"]["heads_up"] == {}
+    assert heads_ups(harness) == {}
     ask(harness, "session")
-    assert ask(harness, "status")["result"]["heads_up"] == {"on-demand": "2026-03-02T10:25:00+01:00"}
+    assert heads_ups(harness) == {"on-demand": "2026-03-02T10:25:00+01:00"}
     ask(harness, "logged", at="2026-03-02T09:00:00+01:00")
-    assert ask(harness, "status")["result"]["heads_up"] == {"on-demand": "2026-03-02T11:25:00+01:00"}
+    assert heads_ups(harness) == {"on-demand": "2026-03-02T11:25:00+01:00"}
 
 
 def test_heads_ups_keep_to_quiet_hours_unless_the_rhythm_is_for_the_night(tmp_path: Path) -> None:
     """A 03:00 feed has no heads-up by default; with at_night: true it has one at 02:55."""
     night = AT_BANK + 'rhythm:\n  night-feed:\n    schedule:\n      at: "03:00"\n'
     harness = build_service(tmp_path, night, START)
-    assert ask(harness, "status")["result"]["heads_up"] == {}
+    assert heads_ups(harness) == {}
     harness = build_service(tmp_path / "night", night + "    at_night: true\n", START)
-    assert ask(harness, "status")["result"]["heads_up"] == {"night-feed": "2026-03-03T02:55:00+01:00"}
+    assert heads_ups(harness) == {"night-feed": "2026-03-03T02:55:00+01:00"}
+
+
+def edit(harness: Harness, text: str) -> None:
+    """Save `text` as the tips file and let the service read it."""
+    harness.service.parts.tips_file.write_text(text)
+    harness.send(Reload())
+
+
+def test_a_tip_put_off_comes_back_after_a_pause(tmp_path: Path) -> None:
+    """Later, then a pause until resumed: `status` says the tip waits for the resume; after resuming it comes."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=1))  # 09:01, the first tip
+    harness.press("Water", "later")
+    ask(harness, "pause", pause={})
+    assert ask(harness, "status")["result"]["snoozed"] == [{"title": "Water", "at": None}]
+    harness.advance(timedelta(hours=1))
+    ask(harness, "resume")
+    harness.advance(timedelta(minutes=1))
+    assert len(harness.desktop.shown) == 2 and harness.desktop.shown[1].body == harness.desktop.shown[0].body
+
+
+def test_a_tip_put_off_during_a_timed_pause_comes_when_the_pause_ends(tmp_path: Path) -> None:
+    """Later at 09:01 (back at 09:31), with a pause until 11:00: the tip comes at 11:00, not lost."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=1))
+    harness.press("Water", "later")
+    ask(harness, "pause", pause={"until_s": 11 * 3600})
+    assert ask(harness, "status")["result"]["snoozed"] == [{"title": "Water", "at": "2026-03-02T11:00:00+01:00"}]
+    harness.advance(timedelta(hours=2))
+    assert [f"{t.astimezone(harness.zone):%H:%M}" for t in harness.desktop.times] == ["09:00", "11:00"]
+
+
+def test_later_on_a_tip_deleted_since_changes_nothing(tmp_path: Path) -> None:
+    """The tip's notification outlived an edit that removed the tip: Later does nothing, and the reminders
+    go on as planned."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=1))
+    deleted = harness.desktop.shown[0].body
+    kept = "A glass nearby." if deleted == "A sip of water." else "A sip of water."
+    edit(harness, "\n".join(line for line in AT_BANK.splitlines() if deleted not in line) + "\n")
+    harness.press("Water", "later")
+    assert ask(harness, "status")["result"]["snoozed"] == []
+    harness.advance(timedelta(hours=3))
+    assert [n.body for n in harness.desktop.shown] == [deleted, kept]
+
+
+def test_quiet_today_silences_tips_and_heads_ups_until_the_morning(tmp_path: Path) -> None:
+    """Quiet today on the 09:00 tip: no tip at 12:00, no heads-up for 14:00; the next morning tips return."""
+    harness = build_service(tmp_path, RHYTHM_BANK, START)
+    harness.advance(timedelta(hours=1, minutes=1))
+    harness.press("Water", "quiet-today")
+    assert ask(harness, "status")["result"]["pause"]["text"] == "until tomorrow 07:00"
+    harness.advance(timedelta(hours=20))  # Tue 05:01
+    assert harness.titles == ["Water"]
+    harness.advance(timedelta(hours=4))  # Tue 09:01
+    assert harness.titles == ["Water", "Water"]
+
+
+def test_a_pause_after_the_heads_up_stops_the_companion_starting_on_its_own(tmp_path: Path) -> None:
+    """A rhythm that starts the companion at 10:00: after its heads-up the parent pauses; nothing starts."""
+    harness = build_service(tmp_path, RHYTHM_BANK + "    at_the_time: start\n", START)
+    harness.advance(timedelta(hours=1, minutes=56))  # 09:56, heads-up shown
+    ask(harness, "pause", pause={"for_s": 3600})
+    harness.advance(timedelta(minutes=10))
+    assert "Breathe" not in harness.titles
+
+
+def test_a_companion_started_before_a_feed_is_that_feed(tmp_path: Path) -> None:
+    """The parent starts the companion at 09:52 for a 10:00 feed: no heads-up at 09:55 over it, and no second
+    companion at 10:00; the 14:00 feed is planned as usual."""
+    harness = build_service(tmp_path, RHYTHM_BANK + "    at_the_time: start\n", START)
+    harness.advance(timedelta(hours=1, minutes=52))
+    ask(harness, "session")
+    harness.advance(timedelta(minutes=10))
+    assert "Coming up: feeds at 10:00" not in harness.titles
+    assert harness.titles.count("Breathe") == 1
+    assert heads_ups(harness) == {"feeds": "2026-03-02T13:55:00+01:00"}
+
+
+def test_snoozing_a_heads_up_holds_back_the_companion_and_survives_a_restart(tmp_path: Path) -> None:
+    """Snooze at 09:55 on a rhythm that starts the companion: nothing starts at 10:00 over the choice; the
+    service restarts at 10:02 and the heads-up still comes back at 10:05, saying it is time."""
+    bank = RHYTHM_BANK + "    at_the_time: start\n"
+    harness = build_service(tmp_path, bank, START)
+    harness.advance(timedelta(hours=1, minutes=55, seconds=1))
+    harness.press("Coming up: feeds at 10:00", "snooze")
+    harness.advance(timedelta(minutes=7))  # 10:02
+    assert "Breathe" not in harness.titles
+    restarted = build_service(tmp_path, bank, harness.now)
+    assert heads_ups(restarted)["feeds"] == "2026-03-02T10:05:01+01:00"
+    restarted.advance(timedelta(minutes=4))
+    assert restarted.titles == ["Time for feeds (10:00)"]
+
+
+def test_an_edit_to_ask_after_the_heads_up_means_nothing_starts(tmp_path: Path) -> None:
+    """After the heads-up, the parent edits the rhythm from start to ask: at 10:00 nothing starts by itself."""
+    harness = build_service(tmp_path, RHYTHM_BANK + "    at_the_time: start\n", START)
+    harness.advance(timedelta(hours=1, minutes=56))
+    edit(harness, textwrap.dedent(RHYTHM_BANK) + "    at_the_time: ask\n")
+    harness.advance(timedelta(minutes=10))
+    assert "Breathe" not in harness.titles
+
+
+def test_a_tip_never_replaces_a_companion_step_or_a_heads_up(tmp_path: Path) -> None:
+    """Tips, companion steps and heads-ups each have their own place: a tip at 09:00 during a session shows
+    beside the step, not over it."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.advance(timedelta(minutes=59, seconds=30))
+    ask(harness, "session")
+    harness.advance(timedelta(minutes=1))
+    assert harness.titles == ["Breathe", "Water", "Look"]
+    assert harness.desktop.ids[0] == harness.desktop.ids[2] != harness.desktop.ids[1]
+
+
+def test_a_one_touch_answer_is_dated_when_the_feed_began(tmp_path: Path) -> None:
+    """ "Mild" pressed minutes after the last step is noted at the session's start, the feed's own time."""
+    harness = build_service(tmp_path, AT_BANK, START)
+    ask(harness, "session")
+    harness.advance(timedelta(minutes=8))
+    harness.press("Drink", "mild")
+    assert [e.at for e in harness.service.parts.journal.since(START)] == [START]

@@ -11,6 +11,7 @@ from typing import TextIO
 from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.bank.model import Tip
 from dmer_tips.companion import plan_session, refuse_if_paused, run_here
+from dmer_tips.errors import DmerTipsError
 from dmer_tips.notify import make_notifier
 from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.rotation import pick_tip
@@ -52,7 +53,10 @@ def session_here(
     if respect_pause:
         refuse_if_paused(state.pause, clock(), zone)
     state.last_feed = clock()  # a feed, for a rhythm that follows the last one, when the service starts again
-    state_file.save(state)
+    try:
+        state_file.save(state)
+    except DmerTipsError as error:  # a full disk must not keep the companion from the parent
+        print(f"Note: this feed could not be remembered for your rhythm ({error}).", file=out, flush=True)
     planned = plan_session(session, clock())
     print(
         f'Session "{session.name}" runs here ({counted(len(planned), "step")}); Ctrl-C stops it.', file=out, flush=True

@@ -52,7 +52,10 @@ def wrap(line: str, width: int) -> list[str]:
     while len(current) > width:
         cut = current.rfind(" ", indent + 1, width + 1)
         if cut <= indent or not current[indent:cut].strip():
-            cut = width  # one word longer than the line: break it rather than overflow
+            # One word longer than the line (a path): it overflows whole, so it can still be copied.
+            cut = current.find(" ", width)
+            if cut < 0:
+                break
         lines.append(current[:cut].rstrip())
         current = " " * indent + current[cut:].lstrip()
     lines.append(current)

@@ -88,18 +88,33 @@ def timeline_text(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
 
 
 def timeline_json(sent: list[Sent], heads_ups: list[Feed], zone: tzinfo) -> str:
-    records = [
-        {"time": s.at.isoformat(), "category": s.tip.category, "id": s.tip.id, "title": s.tip.title, "text": s.tip.text}
+    # Ordered by the instant, not by the text of the time: in the repeated hour of autumn, 02:30+01:00
+    # comes after 02:30+02:00.
+    records: list[tuple[datetime, dict[str, str]]] = [
+        (
+            s.at,
+            {
+                "time": s.at.isoformat(),
+                "category": s.tip.category,
+                "id": s.tip.id,
+                "title": s.tip.title,
+                "text": s.tip.text,
+            },
+        )
         for s in sent
     ] + [
-        {
-            "time": f.heads_up_at.astimezone(zone).isoformat(),
-            "rhythm": f.rhythm,
-            "heads_up_for": f.at.astimezone(zone).isoformat(),
-        }
+        (
+            f.heads_up_at,
+            {
+                "time": f.heads_up_at.astimezone(zone).isoformat(),
+                "rhythm": f.rhythm,
+                "heads_up_for": f.at.astimezone(zone).isoformat(),
+            },
+        )
         for f in heads_ups
     ]
-    return json.dumps(sorted(records, key=lambda record: record["time"]), indent=2, ensure_ascii=False)
+    ordered = [record for _, record in sorted(records, key=lambda item: item[0])]
+    return json.dumps(ordered, indent=2, ensure_ascii=False)
 
 
 def upcoming_text(upcoming: dict[str, datetime | None], zone: tzinfo, now: datetime, paused: str | None = None) -> str:

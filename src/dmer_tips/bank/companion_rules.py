@@ -6,9 +6,20 @@ from datetime import timedelta
 
 from dmer_tips.bank import fields
 from dmer_tips.bank.checker import Checker, did_you_mean_or
-from dmer_tips.bank.model import AT_THE_TIME, TEXT_LIMIT, TITLE_LIMIT, Rhythm, Session, Settings, Source, Step
+from dmer_tips.bank.model import (
+    AT_THE_TIME,
+    TEXT_LIMIT,
+    TITLE_LIMIT,
+    AtTheTime,
+    Rhythm,
+    Schedule,
+    Session,
+    Settings,
+    Source,
+    Step,
+)
 from dmer_tips.bank.yamlnodes import Node
-from dmer_tips.timespec import format_duration, parse_duration
+from dmer_tips.timespec import clock_of, format_clock, format_duration, parse_duration
 
 STEP_KEYS = {"after": True, "title": False, "text": True, "source": True}
 MAX_STEP_AFTER = timedelta(hours=1)
@@ -103,12 +114,32 @@ def _rhythm(
     )
     session = _session_name(values.get("session"), checker, known_sessions)
     heads_up = fields.optional(values, "heads_up", lambda n: _heads_up(n, checker), DEFAULT_HEADS_UP)
-    at_the_time = fields.optional(values, "at_the_time", lambda n: _choice(n, checker), "ask")
+    at_the_time: AtTheTime | None = fields.optional(values, "at_the_time", lambda n: _choice(n, checker), "ask")
     at_night = fields.optional(values, "at_night", lambda n: checker.yes_no(n, "at_night"), False)
     if None in (session, heads_up, at_the_time, at_night) or (when is None and after_last is None):
         return None
     assert session is not None and heads_up is not None and at_the_time is not None and at_night is not None
+    if when is not None and not at_night and settings is not None:
+        _note_silent_times(name, values["schedule"], when, heads_up, settings, checker)
     return Rhythm(name, session, heads_up, at_the_time, at_night, when, after_last)
+
+
+def _note_silent_times(
+    name: str, node: Node, when: Schedule, heads_up: timedelta, settings: Settings, checker: Checker
+) -> None:
+    """A time whose heads-up would fall in quiet hours gets none: say so, rather than leave it out unseen."""
+    quiet = settings.quiet_hours
+    if quiet is None:
+        return
+    lead = int(heads_up.total_seconds())
+    silent = [s for s in when.seconds_on_a_day() if quiet.contains(clock_of((s - lead) % 86_400))]
+    if silent:
+        times = ", ".join(format_clock(s) for s in silent[:3]) + (" and more" if len(silent) > 3 else "")
+        checker.note(
+            node,
+            f'rhythm "{name}" has no heads-up for {times}: it would come in quiet hours ({quiet})',
+            "add at_night: true to the rhythm for heads-ups at night too, or change quiet_hours",
+        )
 
 
 def _session_name(node: Node | None, checker: Checker, known: tuple[Session, ...]) -> str | None:
@@ -134,13 +165,15 @@ def _heads_up(node: Node, checker: Checker) -> timedelta | None:
     return lead
 
 
-def _choice(node: Node, checker: Checker) -> str | None:
+def _choice(node: Node, checker: Checker) -> AtTheTime | None:
     word = checker.text(node, "at_the_time")
-    if word is not None and word not in AT_THE_TIME:
+    for choice in AT_THE_TIME:
+        if word == choice:
+            return choice
+    if word is not None:
         checker.problem(
             node,
             f'"at_the_time" cannot be "{word}"',
             did_you_mean_or(word, list(AT_THE_TIME), "use ask, start or nothing"),
         )
-        return None
-    return word
+    return None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from functools import cached_property
+from typing import Literal, TypeVar
 
 from dmer_tips.errors import DmerTipsError, Problem, did_you_mean
 from dmer_tips.timespec import DailyWindow, format_clock, format_duration, format_weekdays
@@ -113,7 +113,8 @@ class Session:
     steps: tuple[Step, ...]
 
 
-AT_THE_TIME = ("ask", "start", "nothing")
+AtTheTime = Literal["ask", "start", "nothing"]
+AT_THE_TIME: tuple[AtTheTime, ...] = ("ask", "start", "nothing")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Rhythm:
     name: str
     session: str
     heads_up: timedelta
-    at_the_time: str
+    at_the_time: AtTheTime
     at_night: bool
     schedule: Schedule | None = None
     after_last: timedelta | None = None
@@ -175,12 +176,12 @@ class TipBank:
         """The category called `name`; a DmerTipsError that suggests the closest name otherwise."""
         return _named(name, self._by_name, "category")
 
+    def has_tip(self, category: str, tip_id: str) -> bool:
+        return category in self._by_name and any(tip.id == tip_id for tip in self._by_name[category].tips)
+
     def tip(self, category: str, tip_id: str) -> Tip:
         """The tip `tip_id` of `category`; a DmerTipsError when it is not there (any more)."""
         return _named(tip_id, {t.id: t for t in self.category(category).tips}, "tip")
-
-    def rhythm(self, name: str) -> Rhythm:
-        return _named(name, {r.name: r for r in self.rhythms}, "rhythm")
 
 
 T = TypeVar("T")

@@ -230,13 +230,27 @@ def cmd_next(args: argparse.Namespace) -> int:
         # The running service knows best: it may use another file (--tips) and has its own progress.
         status = _ask("status")
         upcoming = {name: datetime.fromisoformat(at) if at else None for name, at in status["next"].items()}
-        upcoming |= {f"{name} (heads-up)": datetime.fromisoformat(at) for name, at in status["heads_up"].items()}
+        upcoming |= {
+            _heads_up_label(name, datetime.fromisoformat(coming["time"])): datetime.fromisoformat(coming["heads_up"])
+            for name, coming in status["heads_up"].items()
+        }
+        upcoming |= {
+            f"{item['title']} (again, after Later)": datetime.fromisoformat(item["at"])
+            for item in status["snoozed"]
+            if item["at"]
+        }
         paused = status["pause"]["text"] if status["pause"] else None
     except NotRunning:
         reminders = _reminders(args.tips, None, now)
         upcoming = {name: due.at if due else None for name, due in reminders.upcoming(now).items()}
+        seen: set[str] = set()
         for feed in reminders.heads_ups(now, now + timedelta(days=15)):
-            upcoming.setdefault(f"{feed.rhythm} (heads-up)", feed.heads_up_at)
+            if feed.rhythm not in seen:
+                seen.add(feed.rhythm)
+                upcoming[_heads_up_label(feed.rhythm, feed.at)] = feed.heads_up_at
+        for due in reminders.snoozed_due(now):
+            if due.tip_id is not None:
+                upcoming[f"{reminders.bank.tip(due.category, due.tip_id).title} (again, after Later)"] = due.at
         pause = reminders.pause(now)
         paused = pause.describe(_local_zone(), now) if pause else None
     if args.json:
@@ -244,6 +258,10 @@ def cmd_next(args: argparse.Namespace) -> int:
     else:
         show(upcoming_text(upcoming, _local_zone(), now, paused))
     return EXIT_OK
+
+
+def _heads_up_label(rhythm: str, at: datetime) -> str:
+    return f"heads-up for {rhythm} at {at.astimezone(_local_zone()):%H:%M}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -38,13 +38,22 @@ def status_text(status: Status, now: datetime) -> str:
         lines.append("next:" + (" (after the pause)" if pause else ""))
         width = max(len(name) for _, name in upcoming)
         lines += [f"  {name:<{width}}  {_when(at, now)}" for at, name in upcoming]
-    lines += [f"later:       {item['title']} again at {_when(item['at'], now)}" for item in status["snoozed"]]
-    lines += [f"heads-up:    {name} at {_when(at, now)}" for name, at in sorted(status["heads_up"].items())]
+    lines += [
+        f"later:       {item['title']} again " + (f"at {_when(item['at'], now)}" if item["at"] else "after you resume")
+        for item in status["snoozed"]
+    ]
+    lines += [
+        f"coming up:   {name} at {_when(coming['time'], now)} (heads-up {_clock_of(coming['heads_up'], '%H:%M')})"
+        for name, coming in sorted(status["heads_up"].items())
+    ]
+    session = status["session"]
+    if session is not None:
+        lines.append(f"companion:   {session['name']} is running, {counted(session['steps_left'], 'step')} to come")
     return "\n".join(lines)
 
 
-def _clock_of(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%a %H:%M") if iso else "-"
+def _clock_of(iso: str | None, form: str = "%a %H:%M") -> str:
+    return datetime.fromisoformat(iso).strftime(form) if iso else "-"
 
 
 def _when(iso: str, now: datetime) -> str:

@@ -51,9 +51,9 @@ class Notification:
 
     @property
     def slot(self) -> str:
-        """Notifications of one slot replace each other on screen; a problem or a notice is never replaced
-        unseen by the next tip or companion step."""
-        return "main" if self.kind in ("tip", "companion", "heads-up") else self.kind
+        """Notifications of one kind replace each other on screen; one of another kind (a heads-up, a companion
+        step, a problem notice) is never replaced unseen by the next tip."""
+        return self.kind
 
     def with_hint(self) -> str:
         """The text for a place without buttons."""

@@ -17,7 +17,9 @@ from typing import Any
 
 from dmer_tips.notify.base import (
     APP_NAME,
+    DEFAULT_ACTION,
     DESKTOP_ENTRY,
+    Action,
     ActionChosen,
     Dismissed,
     Listener,
@@ -62,11 +64,12 @@ class FreedesktopNotifier(Notifier):
 
     def send(self, notification: Notification) -> int:
         self._connect()
-        buttons = "actions" in self._capabilities
+        shown_actions = self._actions(notification)
+        buttons = any(action.key != DEFAULT_ACTION for action in shown_actions)
         text = notification.body if buttons else notification.with_hint()
         body = escape_markup(text) if "body-markup" in self._capabilities else text
         hints = {"urgency": ("y", URGENCY_NORMAL), "desktop-entry": ("s", DESKTOP_ENTRY)}
-        actions = [part for action in notification.actions for part in (action.key, action.label)] if buttons else []
+        actions = [part for action in shown_actions for part in (action.key, action.label)]
         shown_for = notification.show_for_s
         arguments: tuple[Any, ...] = (
             self.app_name,
@@ -78,9 +81,25 @@ class FreedesktopNotifier(Notifier):
             hints,
             NEVER_EXPIRE if shown_for is None else min(max(1, round(shown_for * 1000)), _LONGEST_MS),
         )
-        (shown_as,) = self._call("Notify", "susssasa{sv}i", arguments)
-        self._last_ids[notification.slot] = int(shown_as)
-        return int(shown_as)
+        (reply,) = self._call("Notify", "susssasa{sv}i", arguments, report=False)
+        shown_as = int(reply)
+        # A close heard before this reply was of the notification this one replaced, which had the same id:
+        # reported, it would take this one's buttons away.
+        kept = [message for message in self._heard if not _closes(message, shown_as)]
+        self._heard.clear()  # in place: the connection's filters hold this very queue
+        self._heard.extend(kept)
+        self._last_ids[notification.slot] = shown_as
+        self._report()
+        return shown_as
+
+    def _actions(self, notification: Notification) -> tuple[Action, ...]:
+        """Buttons only where someone hears them pressed (the service); elsewhere the text says what to type,
+        and only a click's default action is kept, so that a click closes the notification."""
+        if "actions" not in self._capabilities:
+            return ()
+        if self._listener is None:
+            return tuple(action for action in notification.actions if action.key == DEFAULT_ACTION)
+        return notification.actions
 
     def listen(self, listener: Listener) -> None:
         self._listener = listener
@@ -115,10 +134,16 @@ class FreedesktopNotifier(Notifier):
             self._connection = open_dbus_connection(bus="SESSION")
         except Exception as error:  # jeepney raises KeyError, OSError or its own errors here
             raise NotifyError(f"no D-Bus session bus: {error or type(error).__name__}") from error
-        self._hear_signals()
+        server = self._server_identity()
+        try:
+            self._hear_signals(server.partition("/")[2])
+        except Exception as error:  # a bus that refuses a match rule, or does not answer
+            self.close()
+            raise NotifyError(
+                f"the session bus would not pass on the notification server's signals: {error}"
+            ) from error
         (capabilities,) = self._call("GetCapabilities", "", ())
         self._capabilities = frozenset(capabilities)
-        server = self._server_identity()
         if server != self._server or not server:
             # Another login, or the server restarted: an id may now be another app's notification.
             mine = f"{server} " if server else None
@@ -146,35 +171,44 @@ class FreedesktopNotifier(Notifier):
             return ""
         return f"{bus_id}/{owner}"
 
-    def _hear_signals(self) -> None:
-        """Ask the bus for the server's signals, and keep them as they arrive (also while awaiting a reply)."""
+    def _hear_signals(self, owner: str) -> None:
+        """Ask the bus for the server's signals (only from the server itself, when known: another program on
+        the bus must not press our buttons), and keep them as they arrive (also while awaiting a reply)."""
         from jeepney import MatchRule, message_bus
 
         for member in _SIGNALS:
-            rule = MatchRule(type="signal", interface=_INTERFACE, path=_PATH, member=member)
+            rule = MatchRule(type="signal", sender=owner or None, interface=_INTERFACE, path=_PATH, member=member)
             self._connection.send_and_get_reply(message_bus.AddMatch(rule), timeout=CALL_TIMEOUT_S)
             self._connection.filter(rule, queue=self._heard)
 
     def _readable(self, _mask: int) -> None:
         """The loop saw data on the connection: take every message that has arrived, then report the signals."""
+        self._drain()
+        self._report()
+
+    def _drain(self) -> None:
+        """Take every message already arrived (also those read into the connection's buffer with a reply, for
+        which the socket will not become readable again)."""
         try:
-            while True:
+            while self._connection is not None:
                 self._connection.recv_messages(timeout=0)
         except TimeoutError:
             pass  # nothing more has arrived
         except (OSError, EOFError, ConnectionError, ValueError):
             log.warning("lost the D-Bus connection; it is opened again for the next notification", exc_info=True)
             self.close()
-        self._report()
 
     def _report(self) -> None:
         while self._heard:
-            message = self._heard.popleft()
-            event = _event(message.header.fields.get(_MEMBER), message.body)
+            event = _event(self._heard.popleft())
+            if isinstance(event, Dismissed):  # gone: the next of its slot gets a new id rather than reusing this one
+                self._last_ids = {
+                    slot: shown_as for slot, shown_as in self._last_ids.items() if shown_as != event.notification_id
+                }
             if event is not None and self._listener is not None:
                 self._listener.post(event)
 
-    def _call(self, method: str, signature: str, arguments: tuple[Any, ...]) -> tuple[Any, ...]:
+    def _call(self, method: str, signature: str, arguments: tuple[Any, ...], report: bool = True) -> tuple[Any, ...]:
         from jeepney import DBusAddress, new_method_call
         from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
@@ -194,7 +228,10 @@ class FreedesktopNotifier(Notifier):
             self.close()
             raise NotifyError(f"lost the D-Bus connection: {error}") from error
         finally:
-            self._report()  # signals that came while we waited for the reply
+            if self._connection is not None:
+                self._drain()
+            if report:
+                self._report()  # signals that came while we waited for the reply
 
     def close(self) -> None:
         if self._connection is not None:
@@ -211,8 +248,14 @@ _LONGEST_MS = 2**31 - 1  # the spec's expire_timeout is an int32
 _MEMBER = 3  # jeepney.HeaderFields.member
 
 
-def _event(member: str | None, body: tuple[Any, ...]) -> NotificationEvent | None:
+def _closes(message: Any, notification_id: int) -> bool:
+    event = _event(message)
+    return isinstance(event, Dismissed) and event.notification_id == notification_id
+
+
+def _event(message: Any) -> NotificationEvent | None:
     """A signal from the server as an event, or None for anything malformed."""
+    member, body = message.header.fields.get(_MEMBER), message.body
     try:
         if member == "ActionInvoked":
             notification_id, action = body

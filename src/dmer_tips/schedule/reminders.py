@@ -66,24 +66,37 @@ class Reminders:
         return min(candidates, key=lambda due: (due.at, due.slot), default=None)
 
     def snoozed_due(self, now: datetime) -> list[Due]:
-        """The tips asked for later, each at the first moment the rules allow (none while paused until resumed);
-        one that could have gone out more than `grace` ago (the laptop slept) is let go."""
+        """The tips asked for later, each at the first moment the rules allow after `at` and any pause (none
+        while paused until resumed); one whose moment passed more than `grace` ago (the laptop slept) is left
+        out, and let go by `forget_missed`."""
         pause = self.pause(now)
         if pause is not None and pause.until is None:
             return []
         floor = pause.until if pause and pause.until else now
-        grace, plan = self.bank.settings.grace, self.state.plan
-        self.state.snoozed = [s for s in self.state.snoozed if now - self.planner.first_allowed(plan, s.at) <= grace]
-        return [
+        plan, grace = self.state.plan, self.bank.settings.grace
+        dues = (
             Due(s.category, s.at, self.planner.first_allowed(plan, max(s.at, floor)), s.tip_id)
             for s in self.state.snoozed
-        ]
+        )
+        return [due for due in dues if now - due.at <= grace]
 
-    def snooze(self, tip: Tip, until: datetime) -> None:
-        """Show `tip` again at `until` (or as soon after as the rules allow), instead of the next in its rotation."""
-        self.state.snoozed = [s for s in self.state.snoozed if s.tip_id != tip.id] + [
+    def forget_missed(self, now: datetime) -> None:
+        """Let go of tips asked for later whose time passed unseen (see `snoozed_due`)."""
+        pause = self.pause(now)
+        if pause is not None and pause.until is None:
+            return  # nothing is due while paused until resumed, and nothing is missed either
+        due = {(d.category, d.tip_id) for d in self.snoozed_due(now)}
+        self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) in due]
+
+    def snooze(self, tip: Tip, until: datetime) -> bool:
+        """Show `tip` again at `until` (or as soon after as the rules allow), instead of the next in its rotation;
+        False when the tip is no longer in the bank (its notification outlived an edit)."""
+        if not self.bank.has_tip(tip.category, tip.id):
+            return False
+        self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (tip.category, tip.id)] + [
             Snoozed(tip.category, tip.id, until)
         ]
+        return True
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
         """Each category's next reminder; while paused, the first after the pause (none while paused until resumed)."""
@@ -96,7 +109,7 @@ class Reminders:
         """Mark `due` as sent and return the tip to show for it."""
         self.state.plan.record(due, due.at.astimezone(self.zone).date())
         if due.tip_id is not None:
-            self.state.snoozed = [s for s in self.state.snoozed if s.tip_id != due.tip_id]
+            self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (due.category, due.tip_id)]
             return self.bank.tip(due.category, due.tip_id)
         return self.state.rotation.draw(self.bank.category(due.category))
 

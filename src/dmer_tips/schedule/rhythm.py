@@ -25,12 +25,17 @@ class Feed:
 def next_feed(rhythm: Rhythm, bank: TipBank, zone: tzinfo, after: datetime, last_feed: datetime | None) -> Feed | None:
     """The first time of `rhythm` after `after` whose heads-up may be shown: outside quiet hours, unless the
     rhythm is for the night too. For feeding on demand, the one time `after_last` the last feed, if still ahead."""
-    quiet = None if rhythm.at_night else bank.settings.quiet_hours
     for at in _times(rhythm, bank, zone, after, last_feed):
         heads_up_at = at - rhythm.heads_up
-        if quiet is None or not quiet.contains(heads_up_at.astimezone(zone).time()):
+        if heads_up_allowed(rhythm, bank, zone, heads_up_at):
             return Feed(rhythm.name, at, heads_up_at)
     return None
+
+
+def heads_up_allowed(rhythm: Rhythm, bank: TipBank, zone: tzinfo, moment: datetime) -> bool:
+    """Whether a heads-up of `rhythm` may be shown at `moment`: outside quiet hours, or at any time for the night."""
+    quiet = None if rhythm.at_night else bank.settings.quiet_hours
+    return quiet is None or not quiet.contains(moment.astimezone(zone).time())
 
 
 def _times(

@@ -43,6 +43,14 @@ class Snoozed:
     at: datetime
 
 
+@dataclass(frozen=True)
+class SnoozedHeadsUp:
+    """A heads-up put off with its Snooze button: it comes back `at`, for the feed time `feed`."""
+
+    at: datetime
+    feed: datetime
+
+
 @dataclass
 class ServiceState:
     rotation: Rotation
@@ -50,10 +58,12 @@ class ServiceState:
     pause: Pause | None = None
     notification_ids: dict[str, int] = field(default_factory=dict)  # the last one on screen per slot
     snoozed: list[Snoozed] = field(default_factory=list)
-    feeds: dict[str, datetime] = field(
-        default_factory=dict
-    )  # per rhythm: the last feed time whose heads-up was handled
+    # Per rhythm: the last feed time whose heads-up was handled; a companion to start on its own at a feed time;
+    # a heads-up snoozed (when it comes back, for which feed time).
+    feeds: dict[str, datetime] = field(default_factory=dict)
     last_feed: datetime | None = None  # the last companion started or episode logged
+    feed_starts: dict[str, datetime] = field(default_factory=dict)
+    heads_ups_again: dict[str, SnoozedHeadsUp] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, seed: int | None = None) -> ServiceState:
@@ -79,6 +89,11 @@ class ServiceState:
             "snoozed": [{"category": s.category, "tip": s.tip_id, "at": s.at.isoformat()} for s in self.snoozed],
             "feeds": {name: at.isoformat() for name, at in self.feeds.items()},
             "last_feed": self.last_feed.isoformat() if self.last_feed else None,
+            "feed_starts": {name: at.isoformat() for name, at in self.feed_starts.items()},
+            "heads_ups_again": {
+                name: {"at": again.at.isoformat(), "feed": again.feed.isoformat()}
+                for name, again in self.heads_ups_again.items()
+            },
         }
 
     @classmethod
@@ -109,8 +124,13 @@ class ServiceState:
                 for slot, shown_as in _dict(top.get("notification_ids", {}), "notification_ids").items()
             },
             [_snoozed(item) for item in _list(top.get("snoozed", []), "snoozed")],
-            {name: _instant(at, "a feed") for name, at in _dict(top.get("feeds", {}), "feeds").items()},
+            _instants(top.get("feeds", {}), "feeds"),
             _optional(top.get("last_feed"), lambda v: _instant(v, "last_feed")),
+            _instants(top.get("feed_starts", {}), "feed_starts"),
+            {
+                name: _snoozed_heads_up(item)
+                for name, item in _dict(top.get("heads_ups_again", {}), "heads_ups_again").items()
+            },
         )
         return state
 
@@ -138,6 +158,15 @@ def _snoozed(value: object) -> Snoozed:
     if not isinstance(category, str) or not isinstance(tip_id, str):
         raise StateFormatError("a tip for later names no tip")
     return Snoozed(category, tip_id, _instant(item.get("at"), "a tip for later"))
+
+
+def _snoozed_heads_up(value: object) -> SnoozedHeadsUp:
+    item = _dict(value, "a snoozed heads-up")
+    return SnoozedHeadsUp(_instant(item.get("at"), "a snoozed heads-up"), _instant(item.get("feed"), "a feed"))
+
+
+def _instants(value: object, what: str) -> dict[str, datetime]:
+    return {name: _instant(at, f"a moment in {what}") for name, at in _dict(value, what).items()}
 
 
 def _list(value: object, what: str) -> list[Any]:

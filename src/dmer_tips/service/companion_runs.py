@@ -12,12 +12,14 @@ from dmer_tips.companion import ANSWERS, STOP, PlannedStep, plan_session
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.journal import Episode, Journal
 from dmer_tips.notify import Notification
+from dmer_tips.notify.base import CLOSE
 from dmer_tips.service.messages import SessionStep
 from dmer_tips.service.protocol import SessionReport
 from dmer_tips.service.timers import Timers
 
 log = logging.getLogger(__name__)
 STEP_GRACE = timedelta(minutes=2)  # a step later than this (the laptop slept) is skipped, not sent late
+NOT_SAVED_SHOW_FOR_S = 60.0
 Show = Callable[[Notification, Callable[[str], None] | None], None]
 
 
@@ -25,6 +27,7 @@ Show = Callable[[Notification, Callable[[str], None] | None], None]
 class _Run:
     run: int
     name: str
+    started: datetime
     steps: list[PlannedStep]
     sent: int = 0
 
@@ -44,8 +47,9 @@ class CompanionRuns:
         """Plan `session`'s steps from now; one already running is replaced, never doubled (then True)."""
         replaced = self.stop() > 0
         self._runs += 1
-        steps = plan_session(session, self._clock())
-        self._current = _Run(self._runs, session.name, steps)
+        now = self._clock()
+        steps = plan_session(session, now)
+        self._current = _Run(self._runs, session.name, now, steps)
         for index, step in enumerate(steps):
             self._timers.at(_step_key(self._runs, index), step.at, SessionStep(self._runs, index))
         log.info("session %s started (%d steps)%s", session.name, len(steps), ", replacing one" if replaced else "")
@@ -68,27 +72,42 @@ class CompanionRuns:
         if late > STEP_GRACE:
             log.info("skipping companion step %d, %s late (the computer was asleep?)", index + 1, late)
         else:
-            self._show(step.notification, lambda key: self._pressed(run, key))
+            self._show(step.notification, lambda key: self._pressed(current, key))
         current.sent = index + 1
         if current.sent == len(current.steps):
             self._current = None
 
-    def _pressed(self, run: int, key: str) -> None:
+    def _pressed(self, run: _Run, key: str) -> None:
         if key == STOP.key:
-            if self._current is not None and self._current.run == run:
+            if self._current is run:
                 log.info("session stopped from its notification (%d steps cancelled)", self.stop())
         elif key in ANSWERS:
+            # Dated when the feed began, so the journal and "the last feed" of a rhythm agree after a restart.
             try:
-                self._journal.record(Episode(self._clock(), ANSWERS[key], (), "noted from the companion"))
+                self._journal.record(Episode(run.started, ANSWERS[key], (), "noted from the companion"))
             except DmerTipsError as error:
                 log.error("the one-touch answer could not be saved: %s", error)
-                self._show(Notification("Your answer was not saved", str(error), "problem", None), None)
+                self._show(not_saved(error), None)
                 return
             log.info("noted from the companion: %s", key)
+
+    @property
+    def running(self) -> bool:
+        return self._current is not None
 
     def report(self) -> SessionReport | None:
         current = self._current
         return {"name": current.name, "steps_left": len(current.steps) - current.sent} if current else None
+
+
+def not_saved(error: DmerTipsError) -> Notification:
+    return Notification(
+        "Your answer was not saved",
+        f"Note it later with: dmer-tips log 0-5. The journal said: {error}",
+        "notice",
+        NOT_SAVED_SHOW_FOR_S,
+        (CLOSE,),
+    )
 
 
 def _step_key(run: int, index: int) -> str:

@@ -43,7 +43,7 @@ from dmer_tips.service.messages import (
     Stop,
     TipFileTouched,
 )
-from dmer_tips.service.protocol import PauseReport, SessionStarted, Status, TipReport
+from dmer_tips.service.protocol import PauseReport, SessionStarted, SnoozedReport, Status, TipReport
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
 from dmer_tips.service.timers import Timers
 from dmer_tips.terminal import counted
@@ -81,7 +81,9 @@ class Service:
         self.last_reload = loaded
         self.tips_file = parts.tips_file
         self.companion = CompanionRuns(parts.clock, parts.timers, self._show, parts.journal)
-        self.feeds = Feeds(parts.clock, parts.timers, reminders, self._show, self._start_for_rhythm)
+        self.feeds = Feeds(
+            parts.clock, parts.timers, reminders, self._show, self._start_for_rhythm, lambda: self.companion.running
+        )
         # What a button press on each notification still on screen means; the oldest are forgotten.
         self._buttons: OrderedDict[int, Callable[[str], None]] = OrderedDict()
 
@@ -131,8 +133,10 @@ class Service:
                 self.save()
             case HeadsUpAgain(rhythm, at):
                 self.feeds.again(rhythm, at)
+                self.save()
             case FeedTime(rhythm, at):
                 self.feeds.feed_time(rhythm, at)
+                self.save()
             case ActionChosen(notification_id, action):
                 self._pressed(notification_id, action)
             case Dismissed(notification_id):
@@ -145,6 +149,7 @@ class Service:
 
     def _deliver(self) -> None:
         now = self.parts.clock()
+        self.reminders.forget_missed(now)
         due = self.reminders.next_due(now)
         if due is not None and due.at <= now + timedelta(seconds=1):
             tip = self.reminders.take(due)
@@ -171,6 +176,7 @@ class Service:
         if delta < timedelta(0):
             log.info("the clock was set back by %s; re-anchoring the schedules", -delta)
             self.reminders.clock_stepped(delta)
+            self.feeds.clock_stepped(delta)
             self.parts.timers.shift(delta)
         else:
             log.info("the clock moved %s further than the time that passed (a suspend?)", delta)
@@ -263,6 +269,8 @@ class Service:
             refuse_if_paused(self.reminders.state.pause, now, self.zone)
         replaced = self.companion.start(session)
         self.feed_logged(now)
+        self.feeds.companion_started(now)
+        self.save()
         return {
             "name": session.name,
             "steps": len(session.steps),
@@ -306,15 +314,22 @@ class Service:
             },
             "notifications_to": self.parts.notifier.place,
             "session": self.companion.report(),
-            "snoozed": [
-                {
-                    "title": self.reminders.bank.tip(s.category, s.tip_id).title,
-                    "at": due.at.astimezone(zone).isoformat(),
-                }
-                for s, due in zip(self.reminders.state.snoozed, self.reminders.snoozed_due(now), strict=True)
-            ],
+            "snoozed": self._snoozed_report(now),
             "heads_up": self.feeds.report(),
         }
+
+    def _snoozed_report(self, now: datetime) -> list[SnoozedReport]:
+        """Tips put off with Later, and when each comes back (None while paused until resumed)."""
+        bank, reminders = self.reminders.bank, self.reminders
+        due_at = {(due.category, due.tip_id): due.at for due in reminders.snoozed_due(now)}
+        report: list[SnoozedReport] = []
+        for snoozed in reminders.state.snoozed:
+            at = due_at.get((snoozed.category, snoozed.tip_id))
+            paused = reminders.pause(now) is not None and at is None
+            if bank.has_tip(snoozed.category, snoozed.tip_id) and (at is not None or paused):
+                title = bank.tip(snoozed.category, snoozed.tip_id).title
+                report.append({"title": title, "at": at.astimezone(self.zone).isoformat() if at else None})
+        return report
 
     # --- plumbing --------------------------------------------------------------------------------
 
@@ -328,14 +343,17 @@ class Service:
     def _tip_pressed(self, tip: Tip, key: str) -> None:
         now = self.parts.clock()
         if key == LATER.key:
-            self.reminders.snooze(tip, now + self.reminders.bank.settings.snooze)
-            log.info("%s/%s comes back later", tip.category, tip.id)
+            if self.reminders.snooze(tip, now + self.reminders.bank.settings.snooze):
+                log.info("%s/%s comes back later", tip.category, tip.id)
+            else:
+                log.info(
+                    "Later on %s/%s, which the tips file no longer has: nothing to bring back", tip.category, tip.id
+                )
         elif key == QUIET_TODAY.key:
             self.reminders.state.pause = PauseRequest(morning=True).pause_from(
                 now, self.zone, self.reminders.bank.settings.quiet_hours
             )
             log.info("quiet for today, from the tip's button")
-        self.save()
         self._arm()
 
     def _show(self, notification: Notification, on_button: Callable[[str], None] | None = None) -> None:
@@ -357,6 +375,7 @@ class Service:
             log.debug("ignored button %r of notification %d, which is not one of ours now", key, notification_id)
             return
         on_button(key)
+        self.save()
 
     def save(self) -> str | None:
         """Save the state; returns what went wrong, or None. A full disk never stops the reminders."""

@@ -38,7 +38,12 @@ class SessionReport(TypedDict):
 
 class SnoozedReport(TypedDict):
     title: str
-    at: str
+    at: str | None  # None while reminders are paused until resumed
+
+
+class HeadsUpReport(TypedDict):
+    time: str  # the feed or pump time
+    heads_up: str  # when its heads-up comes
 
 
 class Status(TypedDict):
@@ -53,7 +58,7 @@ class Status(TypedDict):
     notifications_to: str
     session: SessionReport | None
     snoozed: list[SnoozedReport]
-    heads_up: dict[str, str]  # per rhythm: when its next heads-up comes
+    heads_up: dict[str, HeadsUpReport]  # per rhythm
 
 
 class TipReport(TypedDict):
