@@ -105,7 +105,7 @@ def test_a_one_touch_answer_is_in_the_journal(desktop: Desktop, service: Service
         desktop.press("Strong")
         export = tmp_path / "journal.csv"
         wait_until(
-            lambda: cli("history", "--csv", str(export)).returncode == 0 and "4" in _intensities(export),
+            lambda: cli("history", "--csv", str(export), "--replace").returncode == 0 and "4" in _intensities(export),
             what="the answer",
         )
         assert quick.stop() == 0

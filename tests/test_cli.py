@@ -234,8 +234,13 @@ def test_bad_start_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             ("tips", "--colour"),
-            'Error: "--colour" is not something `dmer-tips tips` understands — see `dmer-tips tips --help`\n',
+            "Error: there is no option --colour for `dmer-tips tips` — see `dmer-tips tips --help`\n",
         ),
+        (
+            ("pause", "--untill", "09:00"),
+            'Error: there is no option --untill for `dmer-tips pause` — did you mean "--until"?\n',
+        ),
+        (("--verison",), 'Error: there is no option --verison for `dmer-tips` — did you mean "--version"?\n'),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else "",
 )
@@ -356,6 +361,9 @@ def test_edit_without_an_editor_or_terminal_never_hangs(private_home: Path, tmp_
     failing_opener.chmod(0o755)
     nothing_opens = cli("edit", env={**env, "DISPLAY": ":99", "PATH": f"{bin_dir / 'failing'}:/usr/bin:/bin"}, stdin="")
     assert nothing_opens.returncode == 1 and "the desktop could not open" in nothing_opens.stderr
+    assert nothing_opens.stderr.endswith(
+        "— run `dmer-tips edit` in a terminal, or set $VISUAL to an editor that opens its own window\n"
+    )
     assert no_desktop.returncode == 1
     assert no_desktop.stderr.startswith("Error: there is no editor to open ")
     assert no_desktop.stderr.endswith(
@@ -411,3 +419,16 @@ def test_empty_feeling_words_are_left_out(private_home: Path) -> None:
     """`--feeling ""` adds nothing: the entry says only its intensity."""
     done = cli("log", "3", "--feeling", "")
     assert done.returncode == 0 and ": intensity 3. It stays" in done.stdout
+
+
+def test_where_says_when_the_chosen_tips_file_is_missing(private_home: Path, tmp_path: Path) -> None:
+    """$DMER_TIPS_FILE pointing nowhere: `where` says the file does not exist, instead of looking fine."""
+    missing = tmp_path / "nope.yaml"
+    done = cli("where", env={"DMER_TIPS_FILE": str(missing)})
+    assert done.stdout.splitlines()[0] == f"tips file: {missing} (from $DMER_TIPS_FILE) — it does not exist"
+
+
+def test_stopping_a_session_with_no_service_says_none_was_running(private_home: Path) -> None:
+    """`session --stop` with no service: nothing to stop, said plainly (not "start the service")."""
+    done = cli("session", "--stop")
+    assert (done.returncode, done.stdout) == (0, "No session was running.\n")

@@ -196,6 +196,10 @@ def test_pause_lengths_read_as_people_say_them(service: ServiceProcess) -> None:
     assert cli("pause").returncode == 0
     status = cli("status").stdout
     assert "paused:      until you resume" in status and "next:        nothing until you resume" in status
+    assert cli("preview", "--days", "2").stdout == (
+        "Reminders are paused until you resume (`dmer-tips resume` ends the pause).\n"
+        "Nothing would be sent in that time.\n"
+    )
     assert cli("resume").stdout == "Reminders resumed.\n"
     assert cli("resume").stdout == "Nothing was paused; reminders are on.\n"
 

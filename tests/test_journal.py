@@ -122,6 +122,19 @@ def test_the_journal_and_its_exports_are_private(private_home: Path, tmp_path: P
     assert export.read_text().startswith("time,intensity (0-5),feelings,note")
 
 
+def test_an_export_never_writes_over_a_file_unless_asked(private_home: Path, tmp_path: Path) -> None:
+    """`history --csv notes.txt` with notes.txt already there keeps the notes and says how to replace it."""
+    assert cli("log", "2").returncode == 0
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my important notes")
+    refused = cli("history", "--csv", str(notes))
+    assert refused.returncode == 1
+    assert refused.stderr == f"Error: {notes} already exists — choose another name, or add --replace to write over it\n"
+    assert notes.read_text() == "my important notes" and list(tmp_path.glob(".notes.txt.*")) == []
+    assert cli("history", "--csv", str(notes), "--replace").returncode == 0
+    assert notes.read_text().startswith("time,intensity (0-5)")
+
+
 def test_a_link_planted_where_the_journal_goes_is_refused(private_home: Path, tmp_path: Path) -> None:
     """If the journal's name is a symlink (to anywhere), `log` refuses instead of writing through it."""
     target = tmp_path / "elsewhere.sqlite3"

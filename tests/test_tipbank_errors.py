@@ -52,6 +52,10 @@ CASES = {
         HEAD + '      at: "10:00"\n    tips:\n      - text: "One."\n        text: "Two."\n        source: art\n',
         ['F:9:9: duplicate key "text" (first at line 8) — remove one of them'],
     ),
+    "unclosed bracket at the end": (
+        'sources:\n  art: "A # not a comment [x"\ncategories: [\n',
+        ["F:3:13: this [ is never closed — close the list with ]"],
+    ),
     "unknown key": (
         HEAD + '      at: "10:00"\n    tips:\n      - text: "One."\n        titel: "Hi"\n        source: art\n',
         ['F:9:9: unknown key "titel" in a tip — did you mean "title"?'],
@@ -63,6 +67,18 @@ CASES = {
     "duration without unit": (
         HEAD + '      every: 90\n    tips:\n      - text: "One."\n        source: art\n',
         ['F:6:14: "every" 90 has no unit — add one, like 90m or 90h'],
+    ),
+    "show_for without unit": (
+        "settings:\n  show_for: 20\n"
+        + HEAD
+        + '      at: "10:00"\n    tips:\n      - text: "One."\n        source: art\n',
+        ['F:2:13: "show_for" 20 has no unit — add one, like 20s or 20m'],
+    ),
+    "snooze for days": (
+        "settings:\n  snooze: 2d\n"
+        + HEAD
+        + '      at: "10:00"\n    tips:\n      - text: "One."\n        source: art\n',
+        ['F:2:11: "snooze" 2d is out of range — use up to 1d; Later is for a while, not for days'],
     ),
     "bad duration": (
         HEAD + '      every: 5 minutes\n    tips:\n      - text: "One."\n        source: art\n',

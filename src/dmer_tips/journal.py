@@ -197,8 +197,9 @@ def days(episodes: list[Episode], first: date, last: date, zone: tzinfo) -> list
     return result
 
 
-def export_csv(episodes: list[Episode], target: Path, zone: tzinfo) -> None:
-    """One row per episode, in local time, for a lactation consultant or provider; private (0600) like the journal."""
+def export_csv(episodes: list[Episode], target: Path, zone: tzinfo, replace: bool = False) -> None:
+    """One row per episode, in local time, for a lactation consultant or provider; private (0600) like the journal.
+    A file already at `target` is written over only when `replace` says so."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(["time", "intensity (0-5)", "feelings", "note"])
@@ -212,6 +213,8 @@ def export_csv(episodes: list[Episode], target: Path, zone: tzinfo) -> None:
             ]
         )
     try:
-        replace_atomically(target, buffer.getvalue().encode("utf-8"))
-    except DmerTipsError as error:
-        raise DmerTipsError(f"{error} (or choose another place)") from None
+        replace_atomically(target, buffer.getvalue().encode("utf-8"), overwrite=replace)
+    except FileExistsError:
+        raise DmerTipsError(
+            f"{target} already exists — choose another name, or add --replace to write over it"
+        ) from None

@@ -160,8 +160,11 @@ def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
     replace_atomically(path, data, mode)
 
 
-def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
-    """`write_atomically` into a folder that is not ours to tighten (an export's destination, ~/.config/autostart)."""
+def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE, overwrite: bool = True) -> None:
+    """`write_atomically` into a folder that is not ours to tighten (an export's destination, ~/.config/autostart).
+
+    Without `overwrite`, a file already at `path` is left alone and FileExistsError raised.
+    """
     import tempfile
     from pathlib import Path
 
@@ -178,7 +181,14 @@ def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> Non
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_name, path)
+        if overwrite:
+            os.replace(temp_name, path)
+        else:
+            os.link(temp_name, path)  # made in one step, and only where nothing is yet
+            os.unlink(temp_name)
+    except FileExistsError:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
     except OSError as error:
         Path(temp_name).unlink(missing_ok=True)
         raise DmerTipsError(

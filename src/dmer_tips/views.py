@@ -28,7 +28,8 @@ def bank_summary(bank: TipBank) -> str:
     lines = [
         f"{bank.path}: OK, {counted(len(bank.categories), 'category', 'categories')}, {counted(len(bank.tips), 'tip')}.",
         f"{quiet}; at least {format_duration(settings.min_gap)} apart; at most {settings.daily_max} a day; "
-        f"a missed reminder is still sent up to {format_duration(settings.grace)} late; {shown}.",
+        f"a missed reminder is still sent up to {format_duration(settings.grace)} late; {shown};"
+        f" Later brings a tip back after {format_duration(settings.snooze)}.",
     ]
     width = max((len(c.name) for c in bank.categories), default=0)
     for category in bank.categories:

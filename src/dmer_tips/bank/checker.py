@@ -103,13 +103,13 @@ class Checker:
             return None
         return value
 
-    def name(self, node: Node, field: str) -> str | None:
+    def name(self, node: Node, field: str, example: str = "drink-water") -> str | None:
         value = self.text(node, field)
         if value is not None and not _NAME.fullmatch(value):
             self.problem(
                 node,
                 f'{field} "{value}" has characters that are not allowed',
-                "use lowercase letters, digits and dashes, like drink-water",
+                f"use lowercase letters, digits and dashes, like {example}",
             )
             return None
         return value
@@ -131,8 +131,11 @@ class Checker:
             return None
         return value
 
-    def spec(self, node: Node, field: str, parse: Callable[[str], T], example: str) -> T | None:
-        """Read a time-syntax string, explaining the YAML 1.1 traps (`9:05` is 545, `no` is False)."""
+    def spec(
+        self, node: Node, field: str, parse: Callable[[str], T], example: str, units: tuple[str, str] = ("m", "h")
+    ) -> T | None:
+        """Read a time-syntax string, explaining the YAML 1.1 traps (`9:05` is 545, `no` is False); a bare number
+        is offered `units` that suit the field."""
         if isinstance(node, Scalar) and node.tag == INT and ":" in node.text:
             self.problem(
                 node,
@@ -144,7 +147,10 @@ class Checker:
             if node.text.strip().startswith("-"):
                 self.problem(node, f'"{field}" {node.text} is negative', f"write a length of time, like {example}")
             else:
-                self.problem(node, f'"{field}" {node.text} has no unit', f"add one, like {node.text}m or {node.text}h")
+                number = node.text.strip()
+                self.problem(
+                    node, f'"{field}" {number} has no unit', f"add one, like {number}{units[0]} or {number}{units[1]}"
+                )
             return None
         if not isinstance(node, Scalar) or node.tag != STR:
             self.problem(node, f'"{field}" was read as {_kind(node)}', f"write it in quotes, like {field}: {example}")

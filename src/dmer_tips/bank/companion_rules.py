@@ -29,7 +29,7 @@ def sessions(node: Node, checker: Checker, sources: dict[str, Source]) -> tuple[
     mapping = checker.mapping(node, "sessions")
     sessions = []
     for name, (key_node, value) in mapping.entries.items() if mapping else []:
-        if checker.name(key_node, "session name") is None:
+        if checker.name(key_node, "session name", "night-feed") is None:
             continue
         body = checker.mapping(value, f'session "{name}"', {"steps": True})
         steps_node = body.entries["steps"][1] if body and "steps" in body.entries else None
@@ -86,7 +86,7 @@ def rhythms(
     mapping = checker.mapping(node, "rhythm")
     found = []
     for name, (key_node, value) in mapping.entries.items() if mapping else []:
-        if checker.name(key_node, "rhythm name") is not None:
+        if checker.name(key_node, "rhythm name", "pumping") is not None:
             rhythm = _rhythm(name, value, checker, settings, known_sessions)
             if rhythm is not None:
                 found.append(rhythm)

@@ -87,12 +87,9 @@ def open_for_editing(target: Path, environ: Mapping[str, str], interactive: bool
     if interactive and terminal_editor is not None:
         return _edit_and_check([terminal_editor], target, terminal_editor)
     if _has_desktop(environ):
-        return _open_on_desktop(target)
-    if interactive:
-        raise DmerTipsError(f"there is no editor to open {target} with — set one, for example: {_editor_advice()}")
+        return _open_on_desktop(target, interactive)
     raise DmerTipsError(
-        f"there is no editor to open {target} with here — run `dmer-tips edit` in a terminal, "
-        "or set $VISUAL to an editor that opens its own window"
+        f"there is no editor to open {target} with{'' if interactive else ' here'} — {_editor_advice(interactive)}"
     )
 
 
@@ -112,7 +109,7 @@ def _has_desktop(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
-def _open_on_desktop(target: Path) -> Opened:
+def _open_on_desktop(target: Path, interactive: bool) -> Opened:
     opener = next(
         (command for platform, command in _DESKTOP_OPENERS.items() if sys.platform.startswith(platform)), None
     )
@@ -123,7 +120,7 @@ def _open_on_desktop(target: Path) -> Opened:
             _run_opener([*opener, str(target)])
     except OSError as error:
         raise DmerTipsError(
-            f"the desktop could not open {target} ({error.strerror}) — set an editor: {_editor_advice()}"
+            f"the desktop could not open {target} ({error.strerror}) — {_editor_advice(interactive)}"
         ) from None
     return Opened("opened in your desktop's text editor", None)
 
@@ -138,6 +135,9 @@ def _run_opener(command: list[str]) -> None:
         raise OSError(done.returncode, "the desktop has no editor for it")
 
 
-def _editor_advice() -> str:
+def _editor_advice(interactive: bool) -> str:
+    """What to do instead: at a terminal, name an editor; elsewhere $EDITOR would not be used (see above)."""
+    if not interactive:
+        return "run `dmer-tips edit` in a terminal, or set $VISUAL to an editor that opens its own window"
     editor = next((name for name in _TERMINAL_EDITORS if shutil.which(name)), "nano")
-    return f"EDITOR={editor} dmer-tips edit"
+    return f"set one, for example: EDITOR={editor} dmer-tips edit"

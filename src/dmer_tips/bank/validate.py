@@ -49,6 +49,7 @@ _SETTINGS_KEYS = {
 }
 UNTIL_DISMISSED = "until-dismissed"
 LONGEST_SHOW_FOR = timedelta(hours=1)
+LONGEST_SNOOZE = timedelta(days=1)
 _CATEGORY_KEYS = {"title": False, "schedule": True, "tips": True}
 _TIP_KEYS = {"id": False, "title": False, "text": True, "source": True}
 
@@ -125,9 +126,7 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
         readable, show_for = _show_for(values["show_for"], checker)
         if not readable:
             return None
-    snooze = fields.optional(
-        values, "snooze", lambda n: _at_least_a_second(n, checker, "snooze", "30m"), _DEFAULT_SETTINGS.snooze
-    )
+    snooze = fields.optional(values, "snooze", lambda n: _snooze(n, checker), _DEFAULT_SETTINGS.snooze)
     if min_gap is None or daily_max is None or grace is None or snooze is None:
         return None
     return Settings(quiet, min_gap, daily_max, grace, show_for, snooze)
@@ -137,6 +136,18 @@ def _at_least_a_second(node: Node, checker: Checker, field: str, example: str) -
     length = checker.spec(node, field, parse_duration, example)
     if length is not None and length < timedelta(seconds=1):
         checker.problem(node, f'"{field}" must be at least 1s', f"use a length like {example}")
+        return None
+    return length
+
+
+def _snooze(node: Node, checker: Checker) -> timedelta | None:
+    length = _at_least_a_second(node, checker, "snooze", "30m")
+    if length is not None and length > LONGEST_SNOOZE:
+        checker.problem(
+            node,
+            f'"snooze" {format_duration(length)} is out of range',
+            "use up to 1d; Later is for a while, not for days",
+        )
         return None
     return length
 
@@ -154,7 +165,7 @@ def _show_for(node: Node, checker: Checker) -> tuple[bool, timedelta | None]:
             ),
         )
         return False, None
-    shown = checker.spec(node, "show_for", parse_duration, f"20s or {UNTIL_DISMISSED}")
+    shown = checker.spec(node, "show_for", parse_duration, f"20s or {UNTIL_DISMISSED}", units=("s", "m"))
     if shown is not None and not timedelta(seconds=1) <= shown <= LONGEST_SHOW_FOR:
         checker.problem(
             node,

@@ -228,7 +228,13 @@ def _syntax_issue(error: yaml.MarkedYAMLError, text: str) -> Issue:
     opened = _UNCLOSED.get(error.context or "")
     if opened is not None and error.context_mark is not None:
         # The parser notices only where the file ends or the next key starts; the cause is where it opened.
-        return Issue(Mark(error.context_mark.line + 1, error.context_mark.column + 1), *opened)
+        opened_at = Mark(error.context_mark.line + 1, error.context_mark.column + 1)
+        bracket = _bracket_left_open(text, error.context_mark.index)
+        if error.context == "while parsing a flow node" and bracket is not None:
+            # Its mark is where the node was due, not the bracket: find the bracket itself.
+            opened_at, char = bracket
+            opened = _UNCLOSED["while parsing a flow sequence" if char == "[" else "while parsing a flow mapping"]
+        return Issue(opened_at, *opened)
     mark = error.problem_mark or error.context_mark
     quote = _quote_left_open(text, mark.line + 1 if mark else 1)
     if quote is not None:
@@ -240,6 +246,28 @@ def _syntax_issue(error: yaml.MarkedYAMLError, text: str) -> Issue:
     line = lines[where.line - 1] if where.line <= len(lines) else ""
     found_tab = "\t" in line[: where.column]
     return Issue(where, f"YAML syntax error: {problem}", _syntax_hint(problem, found_tab))
+
+
+def _bracket_left_open(text: str, before: int) -> tuple[Mark, str] | None:
+    """The last [ or { still open at offset `before`, and where (outside quotes and comments)."""
+    open_at: list[int] = []
+    quote = ""
+    for index, char in enumerate(text[:before]):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#" and (index == 0 or text[index - 1] in " \n"):
+            quote = "\n"  # a comment runs to the end of its line
+        elif char in "[{":
+            open_at.append(index)
+        elif char in "]}" and open_at:
+            open_at.pop()
+    if not open_at:
+        return None
+    at = open_at[-1]
+    line_start = text.rfind("\n", 0, at) + 1
+    return Mark(text.count("\n", 0, at) + 1, at - line_start + 1), text[at]
 
 
 def _quote_left_open(text: str, error_line: int) -> Mark | None:

@@ -119,7 +119,11 @@ def cmd_session(args: argparse.Namespace) -> int:
     from dmer_tips.service.control import NotRunning
 
     if args.stop:
-        cancelled = _ask("session_stop")["cancelled"]
+        try:
+            cancelled = _ask("session_stop")["cancelled"]
+        except NotRunning:
+            # A session run here in another terminal stops with Ctrl-C there; the service has none to stop.
+            cancelled = 0
         print(f"Session stopped ({counted(cancelled, 'step')} cancelled)." if cancelled else "No session was running.")
         return EXIT_OK
     if args.dry_run:
@@ -187,7 +191,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     episodes = _journal().since(datetime.combine(first, datetime.min.time(), tzinfo=zone))
     show(history_chart(days(episodes, first, today, zone)))
     if args.csv:
-        export_csv(episodes, _path(args.csv), zone)
+        export_csv(episodes, _path(args.csv), zone, args.replace)
         print(f"Wrote {counted(len(episodes), 'entry', 'entries')} to {args.csv} (readable only by you).")
     return EXIT_OK
 
@@ -212,8 +216,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
     sent, heads_ups = reminders.timeline(start, end), reminders.heads_ups(start, end)
     if args.json:
         print(timeline_json(sent, heads_ups, zone))
-    else:
-        show(timeline_text(sent, heads_ups, zone))
+        return EXIT_OK
+    pause = reminders.pause(start)
+    if pause is not None:
+        show(f"Reminders are paused {pause.describe(zone, start)} (`dmer-tips resume` ends the pause).")
+    show(timeline_text(sent, heads_ups, zone))
     return EXIT_OK
 
 
@@ -331,8 +338,9 @@ def _mention_if_service_uses_another_file(edited: Any) -> None:
 def cmd_where(args: argparse.Namespace) -> int:
     paths = _paths()
     chosen = _tips_file(args.tips)
+    missing = "" if chosen.path.exists() else " — it does not exist"
     show(
-        f"tips file: {chosen.path} ({chosen.reason})\n"
+        f"tips file: {chosen.path} ({chosen.reason}){missing}\n"
         f"config:    {paths.config_dir}\n"
         f"state:     {paths.state_dir}\n"
         f"logs:      {paths.log_dir}"

@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str]) -> int:
-    args = build_parser(argv).parse_args(argv)  # --version and --help end here, before anything heavy loads
+    parser = build_parser(argv)
+    _refuse_unknown_options(parser, argv)
+    args = parser.parse_args(argv)  # --version and --help end here, before anything heavy loads
     from dmer_tips.cli import commands
     from dmer_tips.errors import DmerTipsError, TipBankError
     from dmer_tips.terminal import show
@@ -160,13 +162,37 @@ def _parser(
     return factory(formatter_class=_Formatter, epilog=f"example:\n  {example}", allow_abbrev=False, **kwargs)
 
 
+def _refuse_unknown_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """A misspelt option is named as such, with the closest real one, before argparse blames a word near it
+    (`pause --untill 09:00` would otherwise be told that 09:00 is not a length of time)."""
+    known = set(parser._option_string_actions)
+    named = next((word for word in argv if not word.startswith("-")), None)
+    if named in ADDERS:
+        known |= _command_parser(parser, named)._option_string_actions.keys()
+    for word in argv:
+        if word == "--":
+            return
+        option = word.split("=", 1)[0]
+        if option.startswith("--") and option not in known:
+            from dmer_tips.errors import did_you_mean
+
+            where = f"{PROGRAM} {named}" if named in ADDERS else PROGRAM
+            hint = did_you_mean(option, sorted(known)) or f"see `{where} --help`"
+            parser.exit(EXIT_USAGE, f"Error: there is no option {option} for `{where}` — {hint}\n")
+
+
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    commands = parser._subparsers._group_actions[0]  # type: ignore[union-attr]
+    sub: argparse.ArgumentParser = commands.choices[name]  # type: ignore[index]
+    return sub
+
+
 def _options_of(prog: str) -> set[str]:
     """The options of the command named in `prog` (for "-v goes after the command")."""
     named = prog.removeprefix(f"{PROGRAM} ")
     if named not in ADDERS:
         return set()
-    commands = build_parser([named])._subparsers._group_actions[0]  # type: ignore[union-attr]
-    return set(commands.choices[named]._option_string_actions)  # type: ignore[index]
+    return set(_command_parser(build_parser([named]), named)._option_string_actions)
 
 
 def _command(commands: Commands, name: str, summary: str, example: str) -> argparse.ArgumentParser:
@@ -330,6 +356,7 @@ def _add_history(commands: Commands, name: str) -> None:
         help="how many days back (default 14)",
     )
     sub.add_argument("--csv", metavar="FILE", help="also write the episodes to FILE, to share if you choose")
+    sub.add_argument("--replace", action="store_true", help="write over FILE if it already exists")
 
 
 def _add_preview(commands: Commands, name: str) -> None:

@@ -125,8 +125,10 @@ class Reminders:
             self.state.pause = Pause(pause.until + delta, relative=True)
 
     def heads_ups(self, start: datetime, end: datetime) -> list[Feed]:
-        """Every heads-up of the feeding or pumping rhythm from `start` to `end` (each feed taken as on time)."""
-        return planned_feeds(self.bank, self.zone, start, end, self.state.last_feed)
+        """Every heads-up of the feeding or pumping rhythm from `start` to `end` (each feed taken as on time), but
+        none while paused."""
+        feeds = planned_feeds(self.bank, self.zone, start, end, self.state.last_feed)
+        return [feed for feed in feeds if self.pause(feed.heads_up_at) is None]
 
     def timeline(self, start: datetime, end: datetime) -> list[Sent]:
         """Everything that would be sent from `start` to `end`, advancing a simulated clock."""
