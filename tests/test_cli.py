@@ -16,6 +16,7 @@ from dmer_tips.cli.main import build_parser, main
 from dmer_tips.paths import schema_path
 from dmer_tips.terminal import wrap
 
+from .columns import lines_too_long
 from .conftest import MINIMAL_BANK
 from .serviceproc import cli, wait_until
 
@@ -264,8 +265,7 @@ def test_output_fits_80_columns_and_breaks_only_between_words(
         code, out, _ = run(capsys, *argv)
         assert code == 0
         lines = out.splitlines()
-        too_long = [line for line in lines if len(line) > 80 and " " in line[:81].strip()]
-        assert too_long == [], argv
+        assert lines_too_long(out, 80) == [], argv
         words = " ".join(line.strip() for line in lines).split()
         monkeypatch.setenv("COLUMNS", "1000")
         _, wide, _ = run(capsys, *argv)
