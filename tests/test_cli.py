@@ -279,6 +279,13 @@ def test_a_word_longer_than_the_line_is_kept_whole() -> None:
     assert wrap(f"{path} the first sentence is long", 40) == [path, "  the first sentence is long"]
 
 
+def test_a_long_path_stays_beside_its_label() -> None:
+    """A path that fits the line but not after its label stays beside the label (moving it under the label
+    would overflow as much), and what follows goes on under the column."""
+    path = "/opt/somewhere/" + "x" * 55 + "/tips.yaml"
+    assert wrap(f"tips file:   {path} (62 tips)", 80) == [f"tips file:   {path}", " " * 13 + "(62 tips)"]
+
+
 def test_counts_read_as_english(capsys: pytest.CaptureFixture[str], write_tips: Callable[..., Path]) -> None:
     """One category and one tip are "1 category, 1 tip", not "1 categories"."""
     code, out, _ = run(capsys, "check", str(write_tips(MINIMAL_BANK)))
