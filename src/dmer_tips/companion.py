@@ -33,8 +33,9 @@ class PlannedStep:
     notification: Notification
 
 
-def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
-    """Each step's time and what it shows: a Stop button on each, and on the last the one-touch answers."""
+def plan_session(session: Session, start: datetime, discreet: bool = False) -> list[PlannedStep]:
+    """Each step's time and what it shows: a Stop button on each, and on the last the one-touch answers
+    (`discreet`: titles that do not say what it is about, see Notification.discreetly)."""
     planned = []
     for index, step in enumerate(session.steps):
         if index < len(session.steps) - 1:
@@ -48,7 +49,7 @@ def plan_session(session: Session, start: datetime) -> list[PlannedStep]:
                 (CLOSE, *ANSWER_ACTIONS),
                 LOG_HINT,
             )
-        planned.append(PlannedStep(start + step.after, shown))
+        planned.append(PlannedStep(start + step.after, shown.discreetly() if discreet else shown))
     return planned
 
 

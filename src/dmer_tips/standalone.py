@@ -47,7 +47,8 @@ def session_here(
     out: TextIO,
 ) -> SessionRun:
     """Run a companion session in this process, showing each step at its time; Ctrl-C ends it early."""
-    session = load_tip_bank(tips.path).session(name)
+    bank = load_tip_bank(tips.path)
+    session = bank.session(name)
     state_file = StateFile(paths.state_file)
     state = state_file.load()
     if respect_pause:
@@ -57,7 +58,7 @@ def session_here(
         state_file.save(state)
     except DmerTipsError as error:  # a full disk must not keep the companion from the parent
         print(f"Note: this feed could not be remembered for your rhythm ({error}).", file=out, flush=True)
-    planned = plan_session(session, clock())
+    planned = plan_session(session, clock(), bank.settings.discreet)
     print(
         f'Session "{session.name}" runs here ({counted(len(planned), "step")}); Ctrl-C stops it.', file=out, flush=True
     )

@@ -79,12 +79,28 @@ class Category:
 
 
 @dataclass(frozen=True)
+class WaitWhile:
+    """When a due reminder is held until the person can see it: the screen locked, `away` (no input for that
+    long; None: never), or the desktop in `do_not_disturb`. `heads_ups` holds the heads-up before a feed too."""
+
+    screen_locked: bool = True
+    away: timedelta | None = timedelta(minutes=5)
+    do_not_disturb: bool = True
+    heads_ups: bool = True
+
+    @property
+    def anything(self) -> bool:
+        return self.screen_locked or self.away is not None or self.do_not_disturb
+
+
+@dataclass(frozen=True)
 class Settings:
     """Rules over all categories: never in `quiet_hours`, at least `min_gap` apart, at most `daily_max` a day.
 
     A slot that cannot be delivered within `grace` of its time (after a suspend, or pushed back by the
     gap) is skipped rather than sent late. A tip stays on screen for `show_for` (None: until dismissed);
-    its Later button brings it back after `snooze`.
+    its Later button brings it back after `snooze`. `wait_while` says when a reminder waits for the person;
+    `discreet` titles never name D-MER, milk or feeding.
     """
 
     quiet_hours: DailyWindow | None
@@ -93,6 +109,8 @@ class Settings:
     grace: timedelta
     show_for: timedelta | None = timedelta(seconds=20)
     snooze: timedelta = timedelta(minutes=30)
+    wait_while: WaitWhile = WaitWhile()
+    discreet: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from dmer_tips.bank.model import (
     Source,
     Tip,
     TipBank,
+    WaitWhile,
 )
-from dmer_tips.bank.yamlnodes import NULL, STR, Node, Scalar, Sequence
+from dmer_tips.bank.yamlnodes import BOOL, NULL, STR, Node, Scalar, Sequence
 from dmer_tips.errors import Problem
 from dmer_tips.timespec import format_duration, parse_duration, parse_window
 
@@ -46,7 +47,11 @@ _SETTINGS_KEYS = {
     "grace": False,
     "show_for": False,
     "snooze": False,
+    "wait_while": False,
+    "discreet": False,
 }
+_WAIT_WHILE_KEYS = {"screen_locked": False, "away": False, "do_not_disturb": False, "heads_ups": False}
+SHORTEST_AWAY, LONGEST_AWAY = timedelta(minutes=1), timedelta(hours=4)
 UNTIL_DISMISSED = "until-dismissed"
 LONGEST_SHOW_FOR = timedelta(hours=1)
 LONGEST_SNOOZE = timedelta(days=1)
@@ -127,9 +132,51 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
         if not readable:
             return None
     snooze = fields.optional(values, "snooze", lambda n: _snooze(n, checker), _DEFAULT_SETTINGS.snooze)
-    if min_gap is None or daily_max is None or grace is None or snooze is None:
+    wait_while = fields.optional(values, "wait_while", lambda n: _wait_while(n, checker), _DEFAULT_SETTINGS.wait_while)
+    discreet = fields.optional(values, "discreet", lambda n: checker.yes_no(n, "discreet"), _DEFAULT_SETTINGS.discreet)
+    if None in (min_gap, daily_max, grace, snooze, wait_while, discreet):
         return None
-    return Settings(quiet, min_gap, daily_max, grace, show_for, snooze)
+    assert min_gap is not None and daily_max is not None and grace is not None and snooze is not None
+    assert wait_while is not None and discreet is not None
+    return Settings(quiet, min_gap, daily_max, grace, show_for, snooze, wait_while, discreet)
+
+
+def _wait_while(node: Node, checker: Checker) -> WaitWhile | None:
+    """`wait_while: no` never waits; otherwise each signal on or off, and how long without input is away."""
+    if isinstance(node, Scalar) and node.tag == BOOL:
+        on = checker.yes_no(node, "wait_while")
+        return WaitWhile() if on else WaitWhile(screen_locked=False, away=None, do_not_disturb=False, heads_ups=False)
+    mapping = checker.mapping(node, "wait_while", _WAIT_WHILE_KEYS)
+    if mapping is None:
+        return None
+    values = {k: v for k, (_, v) in mapping.entries.items()}
+    default = _DEFAULT_SETTINGS.wait_while
+    switches = {
+        key: checker.yes_no(values[key], key) if key in values else getattr(default, key)
+        for key in ("screen_locked", "do_not_disturb", "heads_ups")
+    }
+    away = fields.optional(values, "away", lambda n: _away(n, checker), (True, default.away))
+    if None in switches.values() or away is None or not away[0]:
+        return None
+    return WaitWhile(
+        bool(switches["screen_locked"]), away[1], bool(switches["do_not_disturb"]), bool(switches["heads_ups"])
+    )
+
+
+def _away(node: Node, checker: Checker) -> tuple[bool, timedelta | None]:
+    """How long without input counts as away (None: never wait for it), and whether it could be read."""
+    if isinstance(node, Scalar) and node.tag == BOOL:
+        on = checker.yes_no(node, "away")
+        return True, (_DEFAULT_SETTINGS.wait_while.away if on else None)
+    length = checker.spec(node, "away", parse_duration, "5m")
+    if length is not None and not SHORTEST_AWAY <= length <= LONGEST_AWAY:
+        checker.problem(
+            node,
+            f'"away" {format_duration(length)} is out of range',
+            "use 1m to 4h of no keyboard or mouse, or no to never wait for it",
+        )
+        return False, None
+    return length is not None, length
 
 
 def _at_least_a_second(node: Node, checker: Checker, field: str, example: str) -> timedelta | None:

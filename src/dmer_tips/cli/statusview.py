@@ -30,6 +30,12 @@ def status_text(status: Status, now: datetime) -> str:
         f"paused:      {pause['text'] if pause else 'no'}",
         f"sent today:  {status['sent_today']}",
     ]
+    holding = status["holding"]
+    if holding is not None:
+        lines.append(
+            f"holding:     {counted(holding['reminders'], 'reminder')}: {holding['why']}"
+            f" (since {_clock_of(holding['since'], '%H:%M')}; it goes out when you are back, within grace)"
+        )
     if pause is not None and pause["until"] is None:
         lines.append("next:        nothing until you resume (`dmer-tips resume`)")
     elif not upcoming:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from dmer_tips.errors import DmerTipsError
@@ -14,6 +14,13 @@ DESKTOP_ENTRY = "dmer-tips"  # our notifications name the application entry dmer
 DEFAULT_SHOW_FOR_S = 20.0
 Kind = Literal["tip", "companion", "heads-up", "problem", "notice"]
 DEFAULT_ACTION = "default"  # the spec's key for a click on the notification itself
+DISCREET_TITLES: dict[Kind, str] = {
+    "tip": "A gentle reminder",
+    "companion": "A moment for you",
+    "heads-up": "Coming up soon",
+    "problem": "Your reminders file needs a look",
+    "notice": "Reminders",
+}
 
 
 class NotifyError(DmerTipsError):
@@ -40,6 +47,7 @@ class Notification:
     `kind` chooses the icon and which earlier notification this one replaces (see `slot`); it stays on
     screen for `show_for_s` seconds, or until dismissed when None. `actions` are its buttons where the
     desktop has buttons; where it has none, `hint` (say, the command to type) is added to the text instead.
+    A `discreet` one names neither D-MER nor the application (see `discreetly`).
     """
 
     title: str
@@ -48,6 +56,12 @@ class Notification:
     show_for_s: float | None = DEFAULT_SHOW_FOR_S
     actions: tuple[Action, ...] = ()
     hint: str = ""
+    discreet: bool = False
+
+    def discreetly(self) -> Notification:
+        """The same notification for a shared or work screen: a title that names neither D-MER, milk nor feeding,
+        and no application name that does (the text stays: the person wrote or chose it)."""
+        return replace(self, title=DISCREET_TITLES[self.kind], discreet=True)
 
     @property
     def slot(self) -> str:

@@ -11,10 +11,10 @@ failure raised.
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 from typing import Any
 
+from dmer_tips.desktop.bus import CALL_TIMEOUT_S, BusError, CallRefused, NoAnswer, SessionBus, Signals
 from dmer_tips.notify.base import (
     APP_NAME,
     DEFAULT_ACTION,
@@ -31,7 +31,6 @@ from dmer_tips.notify.base import (
 from dmer_tips.paths import icon_path
 
 log = logging.getLogger(__name__)
-CALL_TIMEOUT_S = 2.0  # a hung server must never hold up the schedule for long
 URGENCY_NORMAL = 1
 NEVER_EXPIRE = 0
 # Names from the freedesktop icon naming spec, which every icon theme provides; tips keep our own icon.
@@ -44,23 +43,29 @@ def escape_markup(text: str) -> str:
 
 
 class FreedesktopNotifier(Notifier):
-    """Notify over D-Bus, and hear back (buttons pressed, notifications closed) on the same connection.
-
-    The connection's socket is handed to the listener (the service's event loop), which calls back when it
-    is readable: no polling and no thread of our own.
-    """
+    """Notify over D-Bus, and hear back (buttons pressed, notifications closed) on the same connection, which
+    the service's event loop watches (see `SessionBus`): no polling and no thread of our own."""
 
     name = "the desktop"
 
-    def __init__(self, app_name: str = APP_NAME) -> None:
+    def __init__(self, bus: SessionBus | None = None, app_name: str = APP_NAME) -> None:
+        self.bus = bus or SessionBus()
         self.app_name = app_name
-        self._connection: Any = None
         self._capabilities: frozenset[str] = frozenset()
         self._last_ids: dict[str, int] = {}
         self._remembered: dict[str, int] = {}  # from an earlier run: "<bus id>/<server> <slot>" -> id
         self._server = ""  # this bus and this server: ids mean nothing to another login or another server
+        self.server_name = ""  # what the server calls itself ("dunst", "gnome-shell", ...)
         self._listener: Listener | None = None
         self._heard: deque[Any] = deque()
+        self._sending = False
+        self._owner: str | None = None  # the server's connection on the bus, once known
+        self.bus.subscribe(Signals(_INTERFACE, path=_PATH), self._signals)
+        self.bus.when_connected(self._met_the_server)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self._capabilities
 
     def send(self, notification: Notification) -> int:
         self._connect()
@@ -68,11 +73,13 @@ class FreedesktopNotifier(Notifier):
         buttons = any(action.key != DEFAULT_ACTION for action in shown_actions)
         text = notification.body if buttons else notification.with_hint()
         body = escape_markup(text) if "body-markup" in self._capabilities else text
-        hints = {"urgency": ("y", URGENCY_NORMAL), "desktop-entry": ("s", DESKTOP_ENTRY)}
+        hints: dict[str, tuple[str, Any]] = {"urgency": ("y", URGENCY_NORMAL)}
+        if not notification.discreet:  # the application entry is named D-MER Tips, and desktops show its name
+            hints["desktop-entry"] = ("s", DESKTOP_ENTRY)
         actions = [part for action in shown_actions for part in (action.key, action.label)]
         shown_for = notification.show_for_s
         arguments: tuple[Any, ...] = (
-            self.app_name,
+            DISCREET_APP_NAME if notification.discreet else self.app_name,
             self._last_ids.get(notification.slot, 0),
             THEMED_ICONS.get(notification.kind) or str(icon_path()),
             notification.title,
@@ -81,12 +88,16 @@ class FreedesktopNotifier(Notifier):
             hints,
             NEVER_EXPIRE if shown_for is None else min(max(1, round(shown_for * 1000)), _LONGEST_MS),
         )
-        (reply,) = self._call("Notify", "susssasa{sv}i", arguments, report=False)
+        self._sending = True
+        try:
+            (reply,) = self._call("Notify", "susssasa{sv}i", arguments)
+        finally:
+            self._sending = False
         shown_as = int(reply)
         # A close heard before this reply was of the notification this one replaced, which had the same id:
         # reported, it would take this one's buttons away.
         kept = [message for message in self._heard if not _closes(message, shown_as)]
-        self._heard.clear()  # in place: the connection's filters hold this very queue
+        self._heard.clear()
         self._heard.extend(kept)
         self._last_ids[notification.slot] = shown_as
         self._report()
@@ -103,8 +114,7 @@ class FreedesktopNotifier(Notifier):
 
     def listen(self, listener: Listener) -> None:
         self._listener = listener
-        if self._connection is not None:
-            listener.watch(self._connection.sock, self._readable)
+        self.bus.listen(listener)
 
     def withdraw(self, slot: str) -> None:
         shown_as = self._last_ids.pop(slot, None)
@@ -120,29 +130,19 @@ class FreedesktopNotifier(Notifier):
 
     def probe(self) -> str:
         self._connect()
-        name, _vendor, _version, _spec = self._call("GetServerInformation", "", ())
-        return f"the desktop ({name})"
+        return f"the desktop ({self.server_name})"
 
     def _connect(self) -> None:
-        if self._connection is not None:
-            return
-        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-            raise NotifyError("no desktop session: DBUS_SESSION_BUS_ADDRESS is not set")
-        from jeepney.io.blocking import open_dbus_connection
+        try:
+            self.bus.connect()
+        except BusError as error:
+            raise NotifyError(str(error)) from error
 
-        try:
-            self._connection = open_dbus_connection(bus="SESSION")
-        except Exception as error:  # jeepney raises KeyError, OSError or its own errors here
-            raise NotifyError(f"no D-Bus session bus: {error or type(error).__name__}") from error
+    def _met_the_server(self) -> None:
+        """After each connection: which server this is, what it can do, and whose earlier ids still mean ours."""
         server = self._server_identity()
-        try:
-            self._hear_signals(server.partition("/")[2])
-        except Exception as error:  # a bus that refuses a match rule, or does not answer
-            self.close()
-            raise NotifyError(
-                f"the session bus would not pass on the notification server's signals: {error}"
-            ) from error
-        (capabilities,) = self._call("GetCapabilities", "", ())
+        (self.server_name, _vendor, _version, _spec) = self._call("GetServerInformation")
+        (capabilities,) = self._call("GetCapabilities")
         self._capabilities = frozenset(capabilities)
         if server != self._server or not server:
             # Another login, or the server restarted: an id may now be another app's notification.
@@ -153,50 +153,28 @@ class FreedesktopNotifier(Notifier):
                 if mine and key.startswith(mine)
             }
             self._server, self._remembered = server, {}
-        if self._listener is not None:
-            self._listener.watch(self._connection.sock, self._readable)
 
     def _server_identity(self) -> str:
-        """This session bus's id and the notification server's name on it: both change with a new login."""
-        from jeepney import message_bus
-        from jeepney.wrappers import unwrap_msg
-
+        """This session bus's id and the notification server's connection on it: both change with a new login."""
         try:
-            (bus_id,) = unwrap_msg(self._connection.send_and_get_reply(message_bus.GetId(), timeout=CALL_TIMEOUT_S))
-            (owner,) = unwrap_msg(
-                self._connection.send_and_get_reply(message_bus.GetNameOwner(_INTERFACE), timeout=CALL_TIMEOUT_S)
-            )
-        except Exception:  # an old or odd bus: then nothing from an earlier run is trusted
+            (bus_id,) = self.bus.bus_call("GetId")
+            (owner,) = self.bus.bus_call("GetNameOwner", "s", (_INTERFACE,))
+        except BusError:  # an old or odd bus: then nothing from an earlier run is trusted
             log.debug("could not tell which notification server this is", exc_info=True)
+            self._owner = None
             return ""
+        self._owner = str(owner)
         return f"{bus_id}/{owner}"
 
-    def _hear_signals(self, owner: str) -> None:
-        """Ask the bus for the server's signals (only from the server itself, when known: another program on
-        the bus must not press our buttons), and keep them as they arrive (also while awaiting a reply)."""
-        from jeepney import MatchRule, message_bus
-
-        for member in _SIGNALS:
-            rule = MatchRule(type="signal", sender=owner or None, interface=_INTERFACE, path=_PATH, member=member)
-            self._connection.send_and_get_reply(message_bus.AddMatch(rule), timeout=CALL_TIMEOUT_S)
-            self._connection.filter(rule, queue=self._heard)
-
-    def _readable(self, _mask: int) -> None:
-        """The loop saw data on the connection: take every message that has arrived, then report the signals."""
-        self._drain()
-        self._report()
-
-    def _drain(self) -> None:
-        """Take every message already arrived (also those read into the connection's buffer with a reply, for
-        which the socket will not become readable again)."""
-        try:
-            while self._connection is not None:
-                self._connection.recv_messages(timeout=0)
-        except TimeoutError:
-            pass  # nothing more has arrived
-        except (OSError, EOFError, ConnectionError, ValueError):
-            log.warning("lost the D-Bus connection; it is opened again for the next notification", exc_info=True)
-            self.close()
+    def _signals(self, queue: deque[Any]) -> None:
+        """Signals from the server: only from the server itself (another program on the bus must not press our
+        buttons), and, while a Notify call waits for its reply, kept until the reply says which id is new."""
+        while queue:
+            message = queue.popleft()
+            if self._owner is None or message.header.fields.get(_SENDER) == self._owner:
+                self._heard.append(message)
+        if not self._sending:
+            self._report()
 
     def _report(self) -> None:
         while self._heard:
@@ -208,44 +186,27 @@ class FreedesktopNotifier(Notifier):
             if event is not None and self._listener is not None:
                 self._listener.post(event)
 
-    def _call(self, method: str, signature: str, arguments: tuple[Any, ...], report: bool = True) -> tuple[Any, ...]:
-        from jeepney import DBusAddress, new_method_call
-        from jeepney.wrappers import DBusErrorResponse, unwrap_msg
-
-        address = DBusAddress(_PATH, bus_name=_INTERFACE, interface=_INTERFACE)
+    def _call(self, method: str, signature: str = "", arguments: tuple[Any, ...] = ()) -> tuple[Any, ...]:
         try:
-            reply = self._connection.send_and_get_reply(
-                new_method_call(address, method, signature, arguments), timeout=CALL_TIMEOUT_S
-            )
-            return tuple(unwrap_msg(reply))
-        except DBusErrorResponse as error:
-            self.close()
+            return self.bus.call(_INTERFACE, _PATH, _INTERFACE, method, signature, arguments)
+        except CallRefused as error:
+            self.bus.close()
             raise NotifyError(f"the notification server refused: {error.name}") from error
-        except TimeoutError as error:
-            self.close()
+        except NoAnswer as error:
             raise NotifyError(f"the notification server did not answer within {CALL_TIMEOUT_S:g}s") from error
-        except (OSError, EOFError, ConnectionError) as error:
-            self.close()
-            raise NotifyError(f"lost the D-Bus connection: {error}") from error
-        finally:
-            if self._connection is not None:
-                self._drain()
-            if report:
-                self._report()  # signals that came while we waited for the reply
+        except BusError as error:
+            raise NotifyError(str(error)) from error
 
     def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            if self._listener is not None:
-                self._listener.unwatch(connection.sock)
-            connection.close()
+        self.bus.close()
 
 
 _INTERFACE = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
 _SIGNALS = ("ActionInvoked", "NotificationClosed")
 _LONGEST_MS = 2**31 - 1  # the spec's expire_timeout is an int32
-_MEMBER = 3  # jeepney.HeaderFields.member
+_MEMBER, _SENDER = 3, 7  # jeepney.HeaderFields
+DISCREET_APP_NAME = "Reminders"
 
 
 def _closes(message: Any, notification_id: int) -> bool:

@@ -98,6 +98,29 @@ class Reminders:
         ]
         return True
 
+    def hold(self, due: Due, why: str) -> None:
+        """`due` came while the person could not see it: its slot is dealt with but nothing is used up or counted;
+        it replaces any reminder held before (they get the latest one, never a burst)."""
+        if due.tip_id is None:
+            self.state.plan.cursors[due.category] = due.slot
+        else:
+            self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (due.category, due.tip_id)]
+        self.state.held, self.state.held_why = due, why
+
+    def release(self, now: datetime) -> Due | None:
+        """The person is back: the held reminder to send now, if it is still within grace and the rules allow it
+        now (not paused, in quiet hours, too soon after another or over the daily maximum); it is let go either way."""
+        due, self.state.held = self.state.held, None
+        if due is None or now - due.at > self.bank.settings.grace or self.pause(now) is not None:
+            return None
+        if due.tip_id is not None and not self.bank.has_tip(due.category, due.tip_id):
+            return None
+        if due.tip_id is None and due.category not in {c.name for c in self.bank.categories}:
+            return None
+        if self.planner.first_allowed(self.state.plan, now) > now:
+            return None
+        return Due(due.category, due.slot, now, due.tip_id)
+
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
         """Each category's next reminder; while paused, the first after the pause (none while paused until resumed)."""
         pause = self.pause(now)
@@ -108,6 +131,7 @@ class Reminders:
     def take(self, due: Due) -> Tip:
         """Mark `due` as sent and return the tip to show for it."""
         self.state.plan.record(due, due.at.astimezone(self.zone).date())
+        self.state.held = None  # the person sees this one: an older held reminder would only be a burst
         if due.tip_id is not None:
             self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (due.category, due.tip_id)]
             return self.bank.tip(due.category, due.tip_id)

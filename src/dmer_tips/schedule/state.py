@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dmer_tips.schedule.pause import Pause
-from dmer_tips.schedule.planner import PlanState
+from dmer_tips.schedule.planner import Due, PlanState
 from dmer_tips.schedule.rotation import Bag, Rotation
 from dmer_tips.storage import open_private, write_atomically
 
@@ -64,6 +64,11 @@ class ServiceState:
     last_feed: datetime | None = None  # the last companion started or episode logged
     feed_starts: dict[str, datetime] = field(default_factory=dict)
     heads_ups_again: dict[str, SnoozedHeadsUp] = field(default_factory=dict)
+    # What came due while the person could not see it, and why: the latest reminder (its slot is dealt with,
+    # nothing drawn or counted), and per rhythm the feed time of a heads-up; see Reminders.hold.
+    held: Due | None = None
+    heads_ups_held: dict[str, datetime] = field(default_factory=dict)
+    held_why: str = ""
 
     @classmethod
     def fresh(cls, seed: int | None = None) -> ServiceState:
@@ -94,6 +99,9 @@ class ServiceState:
                 name: {"at": again.at.isoformat(), "feed": again.feed.isoformat()}
                 for name, again in self.heads_ups_again.items()
             },
+            "held": None if self.held is None else _held_json(self.held),
+            "heads_ups_held": {name: at.isoformat() for name, at in self.heads_ups_held.items()},
+            "held_why": self.held_why,
         }
 
     @classmethod
@@ -131,8 +139,29 @@ class ServiceState:
                 name: _snoozed_heads_up(item)
                 for name, item in _dict(top.get("heads_ups_again", {}), "heads_ups_again").items()
             },
+            _optional(top.get("held"), _held),
+            _instants(top.get("heads_ups_held", {}), "heads_ups_held"),
+            _text(top.get("held_why", ""), "held_why"),
         )
         return state
+
+
+def _held_json(due: Due) -> dict[str, Any]:
+    return {"category": due.category, "slot": due.slot.isoformat(), "at": due.at.isoformat(), "tip": due.tip_id}
+
+
+def _held(value: object) -> Due:
+    item = _dict(value, "a held reminder")
+    category, tip_id = item.get("category"), item.get("tip")
+    if not isinstance(category, str) or not isinstance(tip_id, (str, type(None))):
+        raise StateFormatError("a held reminder names no reminder")
+    return Due(category, _instant(item.get("slot"), "a held slot"), _instant(item.get("at"), "a held moment"), tip_id)
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or len(value) > 200:
+        raise StateFormatError(f"{what} is not a short text")
+    return value
 
 
 def _pause(top: dict[str, Any]) -> Pause | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dmer_tips.bank.model import Tip
 from dmer_tips.companion import refuse_if_paused
+from dmer_tips.desktop.presence import AlwaysThere, Presence
 from dmer_tips.errors import DmerTipsError, TipBankError
 from dmer_tips.journal import Journal
 from dmer_tips.notify import Action, ActionChosen, Dismissed, FallbackNotifier, Notification
@@ -38,12 +39,13 @@ from dmer_tips.service.messages import (
     HeadsUpAgain,
     HeadsUpDue,
     Message,
+    PresenceChanged,
     Reload,
     SessionStep,
     Stop,
     TipFileTouched,
 )
-from dmer_tips.service.protocol import PauseReport, SessionStarted, SnoozedReport, Status, TipReport
+from dmer_tips.service.protocol import HoldingReport, PauseReport, SessionStarted, SnoozedReport, Status, TipReport
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
 from dmer_tips.service.timers import Timers
 from dmer_tips.terminal import counted
@@ -72,6 +74,7 @@ class Parts:
     journal: Journal
     rng: random.Random = field(default_factory=random.Random)
     user_copy: Path | None = None  # when running on the bundled tips: the user's copy, to switch to once it appears
+    presence: Presence = field(default_factory=AlwaysThere)
 
 
 class Service:
@@ -82,7 +85,13 @@ class Service:
         self.tips_file = parts.tips_file
         self.companion = CompanionRuns(parts.clock, parts.timers, self._show, parts.journal)
         self.feeds = Feeds(
-            parts.clock, parts.timers, reminders, self._show, self._start_for_rhythm, lambda: self.companion.running
+            parts.clock,
+            parts.timers,
+            reminders,
+            self._show,
+            self._start_for_rhythm,
+            lambda: self.companion.running,
+            lambda: self._absence(heads_up=True),
         )
         # What a button press on each notification still on screen means; the oldest are forgotten.
         self._buttons: OrderedDict[int, Callable[[str], None]] = OrderedDict()
@@ -141,6 +150,8 @@ class Service:
                 self._pressed(notification_id, action)
             case Dismissed(notification_id):
                 self._buttons.pop(notification_id, None)
+            case PresenceChanged():
+                self._maybe_back()
             case Stop(reason):
                 log.info("stopping: %s", reason)
                 self.parts.end_loop()
@@ -152,10 +163,45 @@ class Service:
         self.reminders.forget_missed(now)
         due = self.reminders.next_due(now)
         if due is not None and due.at <= now + timedelta(seconds=1):
-            tip = self.reminders.take(due)
-            self.save()
-            log.info("sending %s/%s", tip.category, tip.id)
-            self._show_tip(tip)
+            why = self._absence()
+            if why is None:
+                self._send(due)
+            else:
+                self.reminders.hold(due, why)
+                self.save()
+                log.info("holding %s until you are back: %s", due.category, why)
+        self._arm()
+
+    def _send(self, due: Due) -> None:
+        tip = self.reminders.take(due)
+        self.save()
+        log.info("sending %s/%s", tip.category, tip.id)
+        self._show_tip(tip)
+
+    def _absence(self, heads_up: bool = False) -> str | None:
+        """Why the person cannot see a reminder now (as the settings choose what to wait for), or None."""
+        wait = self.reminders.bank.settings.wait_while
+        if heads_up and not wait.heads_ups:
+            return None
+        try:
+            return self.parts.presence.absence(wait)
+        except Exception:  # asking is a courtesy: it must never keep a reminder from going out
+            log.exception("could not tell whether you are there; sending anyway")
+            return None
+
+    def _maybe_back(self) -> None:
+        """Something changed on the desktop: if the person is back, what waited for them goes out (the latest
+        reminder within grace, and heads-ups whose feed is still ahead)."""
+        if self.reminders.state.held is None and not self.reminders.state.heads_ups_held:
+            return
+        if self._absence() is not None:
+            return
+        due = self.reminders.release(self.parts.clock())
+        if due is not None:
+            log.info("you are back: sending the reminder held for you")
+            self._send(due)
+        self.feeds.back()
+        self.save()
         self._arm()
 
     def _follow_the_zone(self) -> None:
@@ -316,7 +362,16 @@ class Service:
             "session": self.companion.report(),
             "snoozed": self._snoozed_report(now),
             "heads_up": self.feeds.report(),
+            "holding": self._holding_report(),
         }
+
+    def _holding_report(self) -> HoldingReport | None:
+        state = self.reminders.state
+        held = [state.held.at] if state.held else []
+        held += [self.feeds.heads_up_at(name, at) for name, at in state.heads_ups_held.items()]
+        if not held:
+            return None
+        return {"reminders": len(held), "why": state.held_why, "since": max(held).astimezone(self.zone).isoformat()}
 
     def _snoozed_report(self, now: datetime) -> list[SnoozedReport]:
         """Tips put off with Later, and when each comes back (None while paused until resumed)."""
@@ -357,7 +412,10 @@ class Service:
         self._arm()
 
     def _show(self, notification: Notification, on_button: Callable[[str], None] | None = None) -> None:
-        """Show it; remember what its buttons mean; a new id for a slot is saved, so a restart replaces it."""
+        """Show it (discreetly, if so set); remember what its buttons mean; a new id for a slot is saved, so a
+        restart replaces it."""
+        if self.reminders.bank.settings.discreet:
+            notification = notification.discreetly()
         before = self.parts.notifier.slot_ids()
         shown_as = self.parts.notifier.send(notification)
         if shown_as is not None and on_button is not None:

@@ -45,6 +45,7 @@ class Feeds:
         show: Show,
         start_companion: Callable[[str], object],
         companion_running: Callable[[], bool],
+        absent: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._clock = clock
         self._timers = timers
@@ -52,6 +53,7 @@ class Feeds:
         self._show = show
         self._start_companion = start_companion
         self._companion_running = companion_running
+        self._absent = absent
         self._planned: dict[str, Feed] = {}
 
     @property
@@ -70,7 +72,10 @@ class Feeds:
         """Set every rhythm's timers from the state (after a start, an edit, a clock jump, a new feed)."""
         now = self._clock()
         names = {rhythm.name for rhythm in self._bank.rhythms}
-        for name in set(self._planned) | set(self._state.feed_starts) | set(self._state.heads_ups_again):
+        state = self._state
+        for name in (
+            set(self._planned) | set(state.feed_starts) | set(state.heads_ups_again) | set(state.heads_ups_held)
+        ):
             if name not in names:
                 self._forget(name)
         for rhythm in self._bank.rhythms:
@@ -86,11 +91,34 @@ class Feeds:
         """Show the heads-up for the time `at` of rhythm `name` (unless it cannot be, or is not needed now)."""
         self._state.feeds[name] = at
         rhythm = self._rhythm(name)
-        if rhythm is not None and at > self._clock() and self._may_speak():
+        if rhythm is not None and at > self._clock() and self._may_speak() and not self._held(name, at):
             self._show_heads_up(rhythm, at)
             if rhythm.at_the_time == "start":
                 self._state.feed_starts[name] = at
         self.plan()
+
+    def back(self) -> None:
+        """The person is back: each heads-up held for them is shown if its feed is not long past."""
+        held, self._state.heads_ups_held = self._state.heads_ups_held, {}
+        now = self._clock()
+        for name, at in held.items():
+            rhythm = self._rhythm(name)
+            if rhythm is not None and now - at < STEP_GRACE and self._may_speak():
+                self._show_heads_up(rhythm, at)
+
+    def heads_up_at(self, name: str, at: datetime) -> datetime:
+        """When the heads-up for the time `at` of rhythm `name` was due."""
+        rhythm = self._rhythm(name)
+        return at - rhythm.heads_up if rhythm is not None else at
+
+    def _held(self, name: str, at: datetime) -> bool:
+        """Whether the heads-up waits for the person (the latest one per rhythm)."""
+        why = self._absent()
+        if why is not None:
+            self._state.heads_ups_held[name] = at
+            self._state.held_why = why
+            log.info("holding the heads-up for %s until you are back: %s", name, why)
+        return why is not None
 
     def feed_time(self, name: str, at: datetime) -> None:
         """The time itself, for a rhythm that starts the companion on its own."""
@@ -113,6 +141,7 @@ class Feeds:
             and on_time
             and heads_up_allowed(rhythm, self._bank, self._zone, now)
             and self._may_speak()
+            and not self._held(name, at)
         ):
             self._show_heads_up(rhythm, at)
 
@@ -133,6 +162,9 @@ class Feeds:
             if start is not None and start - early <= now:
                 self._timers.cancel(_feed_key(rhythm.name))
                 del self._state.feed_starts[rhythm.name]
+            held = self._state.heads_ups_held.get(rhythm.name)
+            if held is not None and held - early <= now:
+                del self._state.heads_ups_held[rhythm.name]
             again = self._state.heads_ups_again.get(rhythm.name)
             if again is not None and again.feed - early <= now:
                 self._timers.cancel(_again_key(rhythm.name))
@@ -168,6 +200,7 @@ class Feeds:
         self._planned.pop(name, None)
         self._state.feed_starts.pop(name, None)
         self._state.heads_ups_again.pop(name, None)
+        self._state.heads_ups_held.pop(name, None)
 
     def _may_speak(self) -> bool:
         """Not while paused, and not over a companion already running (it is this feed)."""

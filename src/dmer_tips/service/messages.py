@@ -70,6 +70,11 @@ class FeedTime:
 
 
 @dataclass(frozen=True)
+class PresenceChanged:
+    """The desktop announced a change that may end a wait (the screen unlocked, input again, do-not-disturb off)."""
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the service (a signal, or `dmer-tips stop`)."""
 
@@ -97,6 +102,7 @@ Message = (
     | FeedTime
     | ActionChosen
     | Dismissed
+    | PresenceChanged
     | Stop
     | ControlRequest
 )

@@ -46,6 +46,12 @@ class HeadsUpReport(TypedDict):
     heads_up: str  # when its heads-up comes
 
 
+class HoldingReport(TypedDict):
+    reminders: int  # a tip and any heads-ups waiting for the person
+    why: str  # "screen locked", "away from the computer", "do not disturb"
+    since: str  # when the latest of them came due
+
+
 class Status(TypedDict):
     running: bool
     pid: int
@@ -59,6 +65,7 @@ class Status(TypedDict):
     session: SessionReport | None
     snoozed: list[SnoozedReport]
     heads_up: dict[str, HeadsUpReport]  # per rhythm
+    holding: HoldingReport | None
 
 
 class TipReport(TypedDict):

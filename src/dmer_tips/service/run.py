@@ -1,7 +1,8 @@
 """`dmer-tips run`: build the real parts, hand them to the service, and wait on all of them on one thread.
 
-Threads: the main thread runs everything (timers, control requests, signals, notifications, handling of
-every message); watchdog's threads wait on the kernel's file events and only post a message. Nothing
+Threads: the main thread runs everything (timers, control requests, signals, notifications and the
+desktop's signals on the session bus, handling of every message); watchdog's threads wait on the
+kernel's file events and only post a message. Nothing
 polls: the main thread sleeps in one selector until a timer is due, a socket has data, a signal arrives,
 a message is posted, or (Linux) the kernel reports the wall clock set or the machine resumed.
 """
@@ -18,10 +19,12 @@ from typing import TextIO
 
 from dmer_tips.bank.load import parse_tip_bank, read_tip_file
 from dmer_tips.desktop.autostart import ensure_application_entry
+from dmer_tips.desktop.presence import AlwaysThere, DesktopPresence, Presence
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.journal import Journal
 from dmer_tips.notify import FallbackNotifier, make_notifier
 from dmer_tips.notify.base import APP_NAME
+from dmer_tips.notify.freedesktop import FreedesktopNotifier
 from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.state import StateFile
@@ -31,7 +34,7 @@ from dmer_tips.service.control_server import ControlServer
 from dmer_tips.service.core import Parts, Service
 from dmer_tips.service.instance import InstanceLock
 from dmer_tips.service.loop import EventLoop, SchedulerTimers
-from dmer_tips.service.messages import ClockJumped, Message, Reload, Stop, TipFileTouched
+from dmer_tips.service.messages import ClockJumped, Message, PresenceChanged, Reload, Stop, TipFileTouched
 from dmer_tips.service.reload import ReloadResult
 from dmer_tips.service.watch import TipFileWatcher
 from dmer_tips.storage import private_dir
@@ -88,6 +91,10 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
 
     loop: EventLoop[Message] = EventLoop(zone, handle, ClockSetAlarm.if_available())
     notifier = make_notifier(out)
+    presence: Presence = AlwaysThere()
+    if isinstance(notifier.primary, FreedesktopNotifier):
+        desktop = notifier.primary
+        presence = DesktopPresence(desktop.bus, desktop, lambda: loop.post(PresenceChanged()))
     user_copy = paths.user_tips_file if tips.follows_user_copy and tips.path != paths.user_tips_file else None
     parts = Parts(
         utc_now,
@@ -100,6 +107,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         loop.shutdown,
         Journal(paths.journal_file),
         user_copy=user_copy,
+        presence=presence,
     )
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, now))
     control = ControlServer(paths, loop, loop.post)
