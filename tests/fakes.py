@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dmer_tips.bank.load import parse_tip_bank
+from dmer_tips.bank.model import WaitWhile
 from dmer_tips.journal import Journal
 from dmer_tips.notify import ActionChosen, Dismissed, FallbackNotifier, Notification, Notifier, NotifyError
 from dmer_tips.schedule.reminders import Reminders
@@ -96,6 +97,18 @@ class RecordingNotifier(Notifier):
 
 
 @dataclass
+class FakePresence:
+    """The desktop's answer to "is anyone there?", set by the test; remembers what it was asked to wait for."""
+
+    why: str | None = None
+    asked: list[WaitWhile] = field(default_factory=list)
+
+    def absence(self, wait: WaitWhile) -> str | None:
+        self.asked.append(wait)
+        return self.why
+
+
+@dataclass
 class Harness:
     """A service built from fakes, and a wall clock the test moves forward, backward or by a suspend."""
 
@@ -106,6 +119,7 @@ class Harness:
     zone: tzinfo = BERLIN
     said: list[str] = field(default_factory=list)
     stopped: bool = False
+    presence: FakePresence = field(default_factory=FakePresence)
 
     def advance(self, span: timedelta) -> None:
         """Let `span` of time pass, firing every timer at its own time, as the real loop would."""
@@ -149,6 +163,7 @@ def build_service(
     bank = parse_tip_bank(data, str(tips))
     timers = FakeTimers()
     holder: list[Harness] = []
+    presence = FakePresence()
     desktop = RecordingNotifier(clock=lambda: holder[0].now)
     notifier = FallbackNotifier(desktop, RecordingNotifier())
     state_file = StateFile(tmp_path / "state" / "state.json")
@@ -163,10 +178,11 @@ def build_service(
         end_loop=lambda: setattr(holder[0], "stopped", True),
         journal=Journal(tmp_path / "state" / "journal.sqlite3"),
         rng=random.Random(seed),
+        presence=presence,
     )
     state = state_file.load() if state_file.path.exists() else ServiceState.fresh(seed)
     reminders = Reminders(bank, state, zone, start)
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, start))
-    holder.append(Harness(service, timers, desktop, start, zone))
+    holder.append(Harness(service, timers, desktop, start, zone, presence=presence))
     service.start()
     return holder[0]

@@ -85,8 +85,6 @@ class DesktopPresence:
         bus.when_connected(self._forget_watch)
 
     def absence(self, wait: WaitWhile) -> str | None:
-        if not wait.anything:
-            return None
         try:
             self.bus.connect()
             (names,) = self.bus.bus_call("ListNames")

@@ -181,7 +181,7 @@ class Service:
     def _absence(self, heads_up: bool = False) -> str | None:
         """Why the person cannot see a reminder now (as the settings choose what to wait for), or None."""
         wait = self.reminders.bank.settings.wait_while
-        if heads_up and not wait.heads_ups:
+        if not wait.anything or (heads_up and not wait.heads_ups):
             return None
         try:
             return self.parts.presence.absence(wait)
