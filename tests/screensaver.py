@@ -6,7 +6,10 @@ test asks and hears a real bus. Lines: `lock`, `unlock`, `idle MS` (the idle tim
 person touched the keyboard: idle time 0, and every user-active watch fires once). It prints `ready` once
 it owns both names, and `asked METHOD` for each call, so the test knows what it was asked.
 
-Run as a script: `python screensaver.py` (the bus from DBUS_SESSION_BUS_ADDRESS).
+With `--notifications` it also stands in for a notification server (GetServerInformation, GetCapabilities,
+Notify), for the benchmark of an idle service on a bus without a display.
+
+Run as a script: `python screensaver.py [--notifications]` (the bus from DBUS_SESSION_BUS_ADDRESS).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from jeepney.wrappers import DBusAddress
 
 SCREENSAVER = ("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver")
 IDLE_MONITOR = ("org.gnome.Mutter.IdleMonitor", "/org/gnome/Mutter/IdleMonitor/Core")
+NOTIFICATIONS = "org.freedesktop.Notifications"
 
 
 class Desk:
@@ -55,6 +59,9 @@ class Desk:
         replies: dict[str, tuple[str, tuple[Any, ...]]] = {
             "GetActive": ("b", (self.active,)),
             "GetIdletime": ("t", (self.idle_ms,)),
+            "GetServerInformation": ("ssss", ("test-desk", "tests", "1", "1.2")),
+            "GetCapabilities": ("as", (["body", "actions"],)),
+            "Notify": ("u", (1,)),
         }
         if member == "AddUserActiveWatch":
             self.watches.append(self.next_watch)
@@ -71,7 +78,8 @@ class Desk:
 
 def main() -> None:
     connection = open_dbus_connection(bus="SESSION")
-    for name in (SCREENSAVER[0], IDLE_MONITOR[0]):
+    names = [SCREENSAVER[0], IDLE_MONITOR[0]] + ([NOTIFICATIONS] if "--notifications" in sys.argv else [])
+    for name in names:
         connection.send_and_get_reply(message_bus.RequestName(name))
     desk = Desk(connection)
     print("ready", flush=True)

@@ -9,7 +9,6 @@ GNOME lists no switch for dmer-tips in Settings → Notifications, so the servic
 
 from __future__ import annotations
 
-import plistlib
 import shlex
 import shutil
 import subprocess
@@ -102,7 +101,7 @@ def _autostart(platform: str, home: Path, paths: AppPaths, systemd: bool) -> Ent
         path = home / "Library" / "LaunchAgents" / "org.dmer-tips.plist"
         return Entry(
             path,
-            plistlib.dumps(agent).decode(),
+            _plist(agent),
             (("launchctl", "load", "-w", str(path)),),
             (("launchctl", "unload", "-w", str(path)),),
         )
@@ -211,3 +210,9 @@ def _desktop_quote(part: str) -> str:
         return part
     escaped = part.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
     return f'"{escaped}"'
+
+
+def _plist(agent: dict[str, object]) -> str:
+    import plistlib  # macOS only: the Linux service never pays for it (with its XML parser)
+
+    return plistlib.dumps(agent).decode()

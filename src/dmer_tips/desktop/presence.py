@@ -15,8 +15,6 @@ person is back, without polling.
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
@@ -188,6 +186,9 @@ def _value(reply: Any) -> Any:
 
 def _gsetting(schema: str, key: str) -> str | None:
     """A desktop setting as `gsettings` prints it, or None where it cannot be read."""
+    import shutil  # only on GNOME and MATE, and only at send time
+    import subprocess
+
     program = shutil.which("gsettings")
     if program is None:
         return None

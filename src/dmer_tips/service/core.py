@@ -102,7 +102,8 @@ class Service:
         """Say what is happening, save the starting point, and plan the first reminder."""
         now = self.parts.clock()
         self.parts.notifier.restore_slot_ids(self.reminders.state.notification_ids)
-        self.feed_logged(self._journal_latest())
+        if any(rhythm.after_last is not None for rhythm in self.reminders.bank.rhythms):
+            self.feed_logged(self._journal_latest())  # an episode logged while the service was not running
         self.save()  # so a crash before the first reminder loses nothing
         bank = self.reminders.bank
         self.parts.say(f"dmer-tips is running with {counted(len(bank.tips), 'tip')} from {bank.path}.")
