@@ -10,8 +10,12 @@ def generated_bank(tips: int, per_category: int = 100) -> str:
     parts = [HEADER]
     for index in range(tips):
         if index % per_category == 0:
+            category = index // per_category
+            # Each category its own time of day from 08:00 to 20:00 (37 and 720 share no factor), so that no
+            # two categories share a schedule, which would let the planner list their slots once.
+            minute = 8 * 60 + category * 37 % 720
             parts.append(
-                f'  c{index // per_category}:\n    schedule:\n      at: "{10 + index // per_category % 10}:00"\n    tips:\n'
+                f'  c{category}:\n    schedule:\n      at: "{minute // 60:02d}:{minute % 60:02d}"\n    tips:\n'
             )
         parts.append(
             f'      - id: t{index}\n        text: "Gentle tip number {index}: breathe slowly."\n        source: art\n'

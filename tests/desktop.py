@@ -349,6 +349,20 @@ class Desktop:
             argv, env=self.session_env, capture_output=True, text=True, check=True, timeout=CALL_TIMEOUT_S
         ).stdout
 
+    def do_not_disturb(self, on: bool) -> None:
+        """Turn the server's do-not-disturb on or off, the way its own settings do."""
+        if self.kind == "dunst":
+            self.dunstctl("set-paused", "true" if on else "false")
+        elif self.kind == "xfce":
+            value = "true" if on else "false"
+            self.session_run(
+                "xfconf-query", "-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", value
+            )
+        else:
+            self.session_run(
+                "gsettings", "set", "org.gnome.desktop.notifications", "show-banners", "false" if on else "true"
+            )
+
     # dunst only -----------------------------------------------------------------------------------------------
 
     def _dunstctl_ok(self, *args: str) -> bool:

@@ -17,6 +17,7 @@ from .fakeclock import FakeWallClock
 from .serviceproc import ServiceProcess, wait_until
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
+GNOME = pytest.param("gnome", marks=pytest.mark.gnome)
 BERLIN = ZoneInfo("Europe/Berlin")
 BANK = """\
 settings:
@@ -133,19 +134,36 @@ def test_a_tip_held_while_away_comes_at_the_first_touch(
     wait_until(lambda: tip_calls(desktop) == before + 1, what="the tip on return")
 
 
-def test_a_tip_waits_out_do_not_disturb_in_dunst(
-    desktop: Desktop, start_service: Callable[[], tuple[ServiceProcess, FakeWallClock]]
-) -> None:
-    """dunst paused (`dunstctl set-paused true`): the tip is held; unpaused, it arrives."""
+@pytest.fixture(scope="module", params=["dunst", "xfce", GNOME])
+def any_desktop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    with running_desktop(tmp_path_factory.mktemp(f"dnd-{request.param}"), request.param) as running:
+        yield running
+
+
+def test_a_tip_waits_out_do_not_disturb(any_desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path) -> None:
+    """Do-not-disturb on, as each desktop's own setting turns it on (dunst paused, XFCE's xfconf, GNOME's
+    show-banners): the tip is held and `status` says why; turned off, the tip arrives."""
+    desktop = any_desktop
     before = tip_calls(desktop)
-    desktop.dunstctl("set-paused", "true")
+    clock = FakeWallClock(tmp_path, JUST_BEFORE_TEN)
+    # The desktop's settings live in its own config folder (GNOME's are read from there with gsettings).
+    env = {
+        **desktop.variables,
+        **clock.env,
+        "TZ": "Europe/Berlin",
+        "XDG_CONFIG_HOME": desktop.session_env["XDG_CONFIG_HOME"],
+    }
+    desktop.do_not_disturb(True)
     try:
-        service, _ = start_service()
-        wait_until(lambda: service.status()["holding"] is not None, what="the tip to be held")
-        assert service.status()["holding"]["why"] == "do not disturb"
+        with ServiceProcess(write_tips(BANK), env=env) as service:
+            wait_until(lambda: service.status()["holding"] is not None, what="the tip to be held")
+            assert service.status()["holding"]["why"] == "do not disturb"
+            assert tip_calls(desktop) == before
+            desktop.do_not_disturb(False)
+            wait_until(lambda: tip_calls(desktop) == before + 1, what="the tip after do-not-disturb")
+            assert service.stop() == 0
     finally:
-        desktop.dunstctl("set-paused", "false")
-    wait_until(lambda: tip_calls(desktop) == before + 1, what="the tip after do-not-disturb")
+        desktop.do_not_disturb(False)
 
 
 def test_a_held_tip_is_let_go_after_a_suspend_past_grace(

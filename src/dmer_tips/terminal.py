@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import TextIO
+
+TYPE_CHECKING = False  # `typing` costs every command's start-up a few milliseconds; annotations need no import
+if TYPE_CHECKING:
+    from typing import TextIO
 
 _COLUMN_GAP = re.compile(r"\S(\s{2,})(?=\S)")  # two or more spaces between columns of a table line
 _FALLBACK_INDENT = 2

@@ -35,9 +35,9 @@ _IDLE_MONITOR = ("org.gnome.Mutter.IdleMonitor", "/org/gnome/Mutter/IdleMonitor/
 _NOTIFICATIONS = ("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
 _PROPERTIES = "org.freedesktop.DBus.Properties"
 _DND_PROPERTIES = {"Inhibited", "paused"}  # KDE's and dunst's
-_GSETTINGS_DND = {  # the server's name -> (schema, key, the value that means do-not-disturb)
+_GSETTINGS_DND = {  # a word in the server's name or vendor -> (schema, key, the value that means do-not-disturb)
     "gnome-shell": ("org.gnome.desktop.notifications", "show-banners", "false"),
-    "mate-notification-daemon": ("org.mate.NotificationDaemon", "do-not-disturb", "true"),
+    "mate": ("org.mate.NotificationDaemon", "do-not-disturb", "true"),
 }
 _DCONF_FOLDERS = ("/org/gnome/desktop/notifications/", "/org/mate/notification-daemon/")
 GSETTINGS_TIMEOUT_S = 2.0
@@ -47,6 +47,7 @@ class NotificationServer(Protocol):
     """The notification server the notifier met on connecting: what it calls itself, and what it can do."""
 
     server_name: str
+    server_vendor: str
 
     @property
     def capabilities(self) -> frozenset[str]: ...
@@ -117,22 +118,21 @@ class DesktopPresence:
 
     def _do_not_disturb(self) -> bool:
         """Asked of the notification server that is running (as the notifier met it on connecting)."""
-        server, capabilities = self._server.server_name, self._server.capabilities
-        if "inhibitions" in capabilities and _value(
-            self._ask(*_NOTIFICATIONS, _PROPERTIES, "Get", "ss", (_NOTIFICATIONS[0], "Inhibited"))
-        ):
+        server = f"{self._server.server_name} {self._server.server_vendor}".lower()
+        if "inhibitions" in self._server.capabilities and _value(self._property(_NOTIFICATIONS[0], "Inhibited")):
             return True
-        if server == "dunst":
-            return bool(
-                _value(self._ask(*_NOTIFICATIONS, _PROPERTIES, "Get", "ss", ("org.dunstproject.cmd0", "paused")))
-            )
-        if server == "xfce4-notifyd":
+        if "dunst" in server:
+            return bool(_value(self._property("org.dunstproject.cmd0", "paused")))
+        if "xfce" in server:
             xfconf = ("org.xfce.Xfconf", "/org/xfce/Xfconf", "org.xfce.Xfconf")
             return bool(_value(self._ask(*xfconf, "GetProperty", "ss", ("xfce4-notifyd", "/do-not-disturb"))))
-        if server in _GSETTINGS_DND:
-            schema, key, meaning = _GSETTINGS_DND[server]
-            return _gsetting(schema, key) == meaning
+        for desktop, (schema, key, meaning) in _GSETTINGS_DND.items():
+            if desktop in server:
+                return _gsetting(schema, key) == meaning
         return False
+
+    def _property(self, interface: str, name: str) -> Any:
+        return self._ask(*_NOTIFICATIONS, _PROPERTIES, "Get", "ss", (interface, name))
 
     def _ask(self, *call: Any) -> Any:
         """The first value of a call's reply, or None when that service cannot answer (not there, or too old);

@@ -55,7 +55,8 @@ class FreedesktopNotifier(Notifier):
         self._last_ids: dict[str, int] = {}
         self._remembered: dict[str, int] = {}  # from an earlier run: "<bus id>/<server> <slot>" -> id
         self._server = ""  # this bus and this server: ids mean nothing to another login or another server
-        self.server_name = ""  # what the server calls itself ("dunst", "gnome-shell", ...)
+        self.server_name = ""  # what the server calls itself ("dunst", "gnome-shell", "Xfce Notify Daemon", ...)
+        self.server_vendor = ""  # and who made it ("MATE", "KDE", ...)
         self._listener: Listener | None = None
         self._heard: deque[Any] = deque()
         self._sending = False
@@ -141,7 +142,7 @@ class FreedesktopNotifier(Notifier):
     def _met_the_server(self) -> None:
         """After each connection: which server this is, what it can do, and whose earlier ids still mean ours."""
         server = self._server_identity()
-        (self.server_name, _vendor, _version, _spec) = self._call("GetServerInformation")
+        (self.server_name, self.server_vendor, _version, _spec) = self._call("GetServerInformation")
         (capabilities,) = self._call("GetCapabilities")
         self._capabilities = frozenset(capabilities)
         if server != self._server or not server:

@@ -117,7 +117,8 @@ class Planner:
         self.bank = bank
         self.zone = zone
         self.seed = seed
-        self._tables: dict[str, _Slots] = {}
+        # Categories on the same schedule without jitter have the same slots: they share one table.
+        self._tables: dict[str | Schedule, _Slots] = {}
 
     def next_per_category(self, state: PlanState, now: datetime) -> dict[str, Due | None]:
         """For each category, when its next reminder would go out if no other category got there first."""
@@ -201,10 +202,12 @@ class Planner:
 
     def _table(self, category: Category, after: datetime) -> tuple[_Slots, int]:
         """The category's slots, and the index of the first one strictly after `after`."""
-        table = self._tables.get(category.name)
+        schedule = category.schedule
+        key = category.name if schedule.jitter else schedule
+        table = self._tables.get(key)
         if table is None or after < table.start:  # first use, or the clock went back past the listed slots
-            table = _Slots(after, self.slots_after(category.schedule, after))
-            self._tables[category.name] = table
+            table = _Slots(after, self.slots_after(schedule, after))
+            self._tables[key] = table
         while not table.slots or table.slots[-1] <= after:
             self._fill(category, table, len(table.slots) + 1)
         return table, bisect.bisect_right(table.slots, after)
