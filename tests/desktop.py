@@ -349,6 +349,14 @@ class Desktop:
             argv, env=self.session_env, capture_output=True, text=True, check=True, timeout=CALL_TIMEOUT_S
         ).stdout
 
+    def start_system_bus(self) -> None:
+        """A private system bus for this desktop (GNOME has one from the start), for a test's own logind."""
+        if "DBUS_SYSTEM_BUS_ADDRESS" not in self.env:
+            config = self.log_dir / "system-bus.conf"
+            config.write_text(_bus_config("system", None))
+            address = _start_bus(self.stack, config, self.env)
+            self.env["DBUS_SYSTEM_BUS_ADDRESS"] = self.session_env["DBUS_SYSTEM_BUS_ADDRESS"] = address
+
     def do_not_disturb(self, on: bool) -> None:
         """Turn the server's do-not-disturb on or off, the way its own settings do."""
         if self.kind == "dunst":
@@ -359,9 +367,11 @@ class Desktop:
                 "xfconf-query", "-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", value
             )
         else:
-            self.session_run(
-                "gsettings", "set", "org.gnome.desktop.notifications", "show-banners", "false" if on else "true"
-            )
+            key, banners = ("org.gnome.desktop.notifications", "show-banners"), "false" if on else "true"
+            self.session_run("gsettings", "set", *key, banners)
+            # dconf answers the change at once and writes its file just after: another process (the service)
+            # reads the new value only then.
+            wait_for(lambda: self.session_run("gsettings", "get", *key).strip() == banners, "dconf to write")
 
     # dunst only -----------------------------------------------------------------------------------------------
 

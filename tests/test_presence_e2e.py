@@ -40,9 +40,9 @@ JUST_BEFORE_TEN = datetime(2026, 3, 2, 9, 59, 57, tzinfo=BERLIN)
 class Screensaver:
     """The test's screensaver and idle monitor (tests/screensaver.py), owned by a running process."""
 
-    def __init__(self, desktop: Desktop) -> None:
+    def __init__(self, desktop: Desktop, *options: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("screensaver.py"))],
+            [sys.executable, str(Path(__file__).with_name("screensaver.py")), *options],
             env=desktop.env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -134,33 +134,56 @@ def test_a_tip_held_while_away_comes_at_the_first_touch(
     wait_until(lambda: tip_calls(desktop) == before + 1, what="the tip on return")
 
 
+def test_logind_locked_and_idle_hints_hold_a_tip_until_they_clear(
+    desktop: Desktop, start_service: Callable[[], tuple[ServiceProcess, FakeWallClock]]
+) -> None:
+    """With no screensaver on the session bus, logind (on the system bus) says the session is locked: the tip
+    waits until its LockedHint clears; then, idle for ten minutes by logind's IdleHint, the next one waits
+    until the session is active again."""
+    desktop.start_system_bus()
+    logind = Screensaver(desktop, "--login1")
+    try:
+        before = tip_calls(desktop)
+        logind.tell("session-lock")
+        service, clock = start_service()
+        wait_until(lambda: service.status()["holding"] is not None, what="the tip to be held")
+        assert service.status()["holding"]["why"] == "screen locked"
+        logind.tell("session-unlock")
+        wait_until(lambda: tip_calls(desktop) == before + 1, what="the tip once logind says unlocked")
+        tomorrow = clock.now() + timedelta(days=1) - timedelta(seconds=5)  # just before tomorrow's 10:00
+        idle_since = tomorrow - timedelta(minutes=10)  # on the session's clock, which the service shares
+        logind.tell(f"session-idle-since {int(idle_since.timestamp() * 1_000_000)}")
+        clock.jump_to(tomorrow)
+        wait_until(lambda: service.status()["holding"] is not None, what="the next tip to be held")
+        assert service.status()["holding"]["why"] == "away from the computer"
+        logind.tell("session-active")
+        wait_until(lambda: tip_calls(desktop) == before + 2, what="the tip once logind says active")
+    finally:
+        logind.close()
+
+
 @pytest.fixture(scope="module", params=["dunst", "xfce", GNOME])
 def any_desktop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
     with running_desktop(tmp_path_factory.mktemp(f"dnd-{request.param}"), request.param) as running:
         yield running
 
 
-def test_a_tip_waits_out_do_not_disturb(any_desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path) -> None:
+def test_a_tip_waits_out_do_not_disturb(any_desktop: Desktop, write_tips: Callable[..., Path]) -> None:
     """Do-not-disturb on, as each desktop's own setting turns it on (dunst paused, XFCE's xfconf, GNOME's
-    show-banners): the tip is held and `status` says why; turned off, the tip arrives."""
+    show-banners): a tip every 2 seconds is held and `status` says why; turned off, the latest arrives.
+    (The real clock here: under libfaketime, `gsettings` cannot be run with a time-out, as sleeping fails.)"""
     desktop = any_desktop
     before = tip_calls(desktop)
-    clock = FakeWallClock(tmp_path, JUST_BEFORE_TEN)
     # The desktop's settings live in its own config folder (GNOME's are read from there with gsettings).
-    env = {
-        **desktop.variables,
-        **clock.env,
-        "TZ": "Europe/Berlin",
-        "XDG_CONFIG_HOME": desktop.session_env["XDG_CONFIG_HOME"],
-    }
+    env = {**desktop.variables, "XDG_CONFIG_HOME": desktop.session_env["XDG_CONFIG_HOME"]}
     desktop.do_not_disturb(True)
     try:
-        with ServiceProcess(write_tips(BANK), env=env) as service:
+        with ServiceProcess(write_tips(BANK.replace('at: "10:00"', "every: 2s")), env=env) as service:
             wait_until(lambda: service.status()["holding"] is not None, what="the tip to be held")
             assert service.status()["holding"]["why"] == "do not disturb"
-            assert tip_calls(desktop) == before
+            assert tip_calls(desktop) == before and service.status()["sent_today"] == 0
             desktop.do_not_disturb(False)
-            wait_until(lambda: tip_calls(desktop) == before + 1, what="the tip after do-not-disturb")
+            wait_until(lambda: tip_calls(desktop) > before, what="the tip after do-not-disturb")
             assert service.stop() == 0
     finally:
         desktop.do_not_disturb(False)

@@ -1,4 +1,5 @@
-"""One connection to the desktop's session bus (Linux), shared by the notifier and the presence checks.
+"""A connection to the desktop's session bus (Linux), shared by the notifier and the presence checks, or to
+the system bus (logind, for the presence checks).
 
 Opened when first needed and again after it is lost; its socket is handed to the service's event loop, so
 signals (a button pressed, the screen unlocked) are read when they arrive: no polling, no thread of its own.
@@ -13,7 +14,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.notify.base import Listener
@@ -58,10 +59,12 @@ class _Subscription:
     queue: deque[Any] = field(default_factory=deque)
 
 
-class SessionBus:
-    """The session bus connection; every failure is a BusError, after which the next use connects again."""
+class Bus:
+    """A bus connection (`which`: "SESSION" or "SYSTEM"); every failure is a BusError, after which the next
+    use connects again."""
 
-    def __init__(self) -> None:
+    def __init__(self, which: Literal["SESSION", "SYSTEM"] = "SESSION") -> None:
+        self.which = which
         self._connection: Any = None
         self._listener: Listener | None = None
         self._subscriptions: list[_Subscription] = []
@@ -75,14 +78,14 @@ class SessionBus:
         """Open the connection if it is not open, and ask for every subscription's signals."""
         if self._connection is not None:
             return
-        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        if self.which == "SESSION" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             raise BusError("no desktop session: DBUS_SESSION_BUS_ADDRESS is not set")
         from jeepney.io.blocking import open_dbus_connection
 
         try:
-            self._connection = open_dbus_connection(bus="SESSION")
+            self._connection = open_dbus_connection(bus=self.which)
         except Exception as error:  # jeepney raises KeyError, OSError or its own errors here
-            raise BusError(f"no D-Bus session bus: {error or type(error).__name__}") from error
+            raise BusError(f"no D-Bus {self.which.lower()} bus: {error or type(error).__name__}") from error
         try:
             for subscription in self._subscriptions:
                 self._add_match(subscription)

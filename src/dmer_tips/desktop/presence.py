@@ -3,25 +3,27 @@
 Each answer comes from whatever the session offers, and each is optional: a desktop that offers none of
 them is taken as "there", which is how dmer-tips behaved before it asked.
 - the screen locked: the screensaver services (freedesktop, GNOME, MATE, Cinnamon) say whether they are
-  active; a call never starts one (no auto-start);
-- away: no keyboard or mouse for a while (GNOME's idle monitor; KDE's screensaver service);
+  active; a call never starts one (no auto-start); logind's `LockedHint` for the session, on the system bus;
+- away: no keyboard or mouse for a while (GNOME's idle monitor; KDE's screensaver service; logind's
+  `IdleHint` and `IdleSinceHint`);
 - do-not-disturb: a property of the notification server that is running (KDE's `Inhibited`, dunst's
   `paused`), or its setting (XFCE's xfconf, GNOME's and MATE's gsettings).
 The same services announce a change (a screensaver deactivating, the idle monitor's watch firing, a
-property or setting changing): each announcement calls `changed`, so a held reminder can go out when the
+property or setting changing, logind's session properties): each announcement calls `changed`, so a held reminder can go out when the
 person is back, without polling.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
 from dmer_tips.bank.model import WaitWhile
-from dmer_tips.desktop.bus import BusError, CallRefused, SessionBus, Signals
+from dmer_tips.desktop.bus import Bus, BusError, CallRefused, Signals
 
 log = logging.getLogger(__name__)
 LOCKED, AWAY, DO_NOT_DISTURB = "screen locked", "away from the computer", "do not disturb"
@@ -39,6 +41,11 @@ _GSETTINGS_DND = {  # a word in the server's name or vendor -> (schema, key, the
     "gnome-shell": ("org.gnome.desktop.notifications", "show-banners", "false"),
     "mate": ("org.mate.NotificationDaemon", "do-not-disturb", "true"),
 }
+_LOGIN1 = "org.freedesktop.login1"
+_LOGIN1_SESSION = "org.freedesktop.login1.Session"
+# logind's name for "the caller's session, else the user's graphical one" (a service started by systemd
+# --user belongs to no session itself).
+_AUTO_SESSION = "/org/freedesktop/login1/session/auto"
 _DCONF_FOLDERS = ("/org/gnome/desktop/notifications/", "/org/mate/notification-daemon/")
 GSETTINGS_TIMEOUT_S = 2.0
 
@@ -69,8 +76,11 @@ class DesktopPresence:
     """Presence from the session bus the notifier uses; `changed` is called (on the loop's thread) whenever the
     desktop announces that something that may end a wait changed."""
 
-    def __init__(self, bus: SessionBus, server: NotificationServer, changed: Callable[[], None]) -> None:
+    def __init__(
+        self, bus: Bus, server: NotificationServer, changed: Callable[[], None], system: Bus | None = None
+    ) -> None:
         self.bus = bus
+        self.system = system
         self._server = server
         self._changed = changed
         self._watch: int | None = None  # the idle monitor's watch for the person's return, while one is set
@@ -82,8 +92,15 @@ class DesktopPresence:
         for folder in _DCONF_FOLDERS:
             bus.subscribe(Signals("ca.desrt.dconf.Writer", "Notify", first_argument=folder), self._heard)
         bus.when_connected(self._forget_watch)
+        if system is not None:
+            system.subscribe(Signals(_PROPERTIES, "PropertiesChanged", first_argument=_LOGIN1_SESSION), self._heard)
 
     def absence(self, wait: WaitWhile) -> str | None:
+        session = self._session_hints()
+        if wait.screen_locked and session.get("LockedHint"):
+            return LOCKED
+        if wait.away is not None and _idle_for(session) >= wait.away:
+            return AWAY
         try:
             self.bus.connect()
             (names,) = self.bus.bus_call("ListNames")
@@ -97,6 +114,19 @@ class DesktopPresence:
         except BusError as error:  # no bus, or a service that hangs: ask no further, and do not hold back
             log.debug("cannot ask the desktop whether anyone is there: %s", error)
         return None
+
+    def _session_hints(self) -> dict[str, Any]:
+        """logind's view of the session (locked, idle and since when), or nothing where it cannot be asked."""
+        if self.system is None:
+            return {}
+        try:
+            (properties,) = self.system.call(
+                _LOGIN1, _AUTO_SESSION, _PROPERTIES, "GetAll", "s", (_LOGIN1_SESSION,), start_service=False
+            )
+        except BusError as error:
+            log.debug("cannot ask logind about the session: %s", error)
+            return {}
+        return {name: _value(value) for name, value in properties.items()}
 
     # --- asking ----------------------------------------------------------------------------------
 
@@ -177,6 +207,13 @@ class DesktopPresence:
         queue.clear()
         if relevant:  # dunst also announces every change of its counts, which says nothing about presence
             self._changed()
+
+
+def _idle_for(session: dict[str, Any]) -> timedelta:
+    """How long logind has counted the session idle (the desktop tells it), or 0."""
+    if not session.get("IdleHint") or not session.get("IdleSinceHint"):
+        return timedelta(0)
+    return timedelta(microseconds=max(0, time.time_ns() // 1000 - int(session["IdleSinceHint"])))
 
 
 def _value(reply: Any) -> Any:

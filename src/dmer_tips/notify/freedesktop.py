@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from typing import Any
 
-from dmer_tips.desktop.bus import CALL_TIMEOUT_S, BusError, CallRefused, NoAnswer, SessionBus, Signals
+from dmer_tips.desktop.bus import CALL_TIMEOUT_S, Bus, BusError, CallRefused, NoAnswer, Signals
 from dmer_tips.notify.base import (
     APP_NAME,
     DEFAULT_ACTION,
@@ -44,12 +44,12 @@ def escape_markup(text: str) -> str:
 
 class FreedesktopNotifier(Notifier):
     """Notify over D-Bus, and hear back (buttons pressed, notifications closed) on the same connection, which
-    the service's event loop watches (see `SessionBus`): no polling and no thread of our own."""
+    the service's event loop watches (see `Bus`): no polling and no thread of our own."""
 
     name = "the desktop"
 
-    def __init__(self, bus: SessionBus | None = None, app_name: str = APP_NAME) -> None:
-        self.bus = bus or SessionBus()
+    def __init__(self, bus: Bus | None = None, app_name: str = APP_NAME) -> None:
+        self.bus = bus or Bus()
         self.app_name = app_name
         self._capabilities: frozenset[str] = frozenset()
         self._last_ids: dict[str, int] = {}

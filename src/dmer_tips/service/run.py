@@ -19,6 +19,7 @@ from typing import TextIO
 
 from dmer_tips.bank.load import parse_tip_bank, read_tip_file
 from dmer_tips.desktop.autostart import ensure_application_entry
+from dmer_tips.desktop.bus import Bus
 from dmer_tips.desktop.presence import AlwaysThere, DesktopPresence, Presence
 from dmer_tips.errors import DmerTipsError
 from dmer_tips.journal import Journal
@@ -91,10 +92,14 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
 
     loop: EventLoop[Message] = EventLoop(zone, handle, ClockSetAlarm.if_available())
     notifier = make_notifier(out)
+    closing: list[Callable[[], None]] = [notifier.close]
     presence: Presence = AlwaysThere()
     if isinstance(notifier.primary, FreedesktopNotifier):
         desktop = notifier.primary
-        presence = DesktopPresence(desktop.bus, desktop, lambda: loop.post(PresenceChanged()))
+        system = Bus("SYSTEM")
+        system.listen(loop)
+        presence = DesktopPresence(desktop.bus, desktop, lambda: loop.post(PresenceChanged()), system)
+        closing.append(system.close)
     user_copy = paths.user_tips_file if tips.follows_user_copy and tips.path != paths.user_tips_file else None
     parts = Parts(
         utc_now,
@@ -139,7 +144,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         _name_ourselves_to_the_desktop(paths, notifier, say)
         loop.start()
     finally:
-        for step in (watcher.stop, control.stop, service.save, notifier.close, loop.close):
+        for step in (watcher.stop, control.stop, service.save, *closing, loop.close):
             try:
                 step()
             except Exception:  # one part failing to stop must not keep the others from stopping
