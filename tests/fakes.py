@@ -153,6 +153,7 @@ def build_service(
     start: datetime,
     zone: tzinfo = BERLIN,
     seed: int = 7,
+    first_run: bool = False,
 ) -> Harness:
     """A started service on `bank_text`, its clock at `start`, its state in `tmp_path` (where an earlier one
     saved its state, this one carries on from it, as after a restart)."""
@@ -181,6 +182,8 @@ def build_service(
         presence=presence,
     )
     state = state_file.load() if state_file.path.exists() else ServiceState.fresh(seed)
+    if not state_file.path.exists():
+        state.welcomed = not first_run  # only a test of the first run wants to see the welcome
     reminders = Reminders(bank, state, zone, start)
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, start))
     holder.append(Harness(service, timers, desktop, start, zone, presence=presence))

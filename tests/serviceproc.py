@@ -6,6 +6,7 @@ A process that outlives its timeout is killed, so one failure never leaves a str
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -65,6 +66,16 @@ def finish(process: subprocess.Popen[str], timeout_s: float = PROCESS_TIMEOUT_S)
         raise AssertionError(f"the process outlived {timeout_s}s and was killed; its output:\n{out}\n{err}") from None
 
 
+def _welcomed_before(state_file: Path) -> None:
+    """Saved state, as after an earlier run, where there is none yet (private, as the service makes it)."""
+    if state_file.exists():
+        return
+    state_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(state_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"version": 2, "seed": 7, "welcomed": True}, out)
+
+
 class ServiceProcess:
     def __init__(
         self,
@@ -72,12 +83,18 @@ class ServiceProcess:
         env: dict[str, str] | None = None,
         prefix: list[str] | None = None,
         extra_args: list[str] | None = None,
+        first_run: bool = False,
     ) -> None:
-        """`env` adds to a desktop-less environment; `prefix` replaces `python -m dmer_tips` (e.g. a wrapper)."""
+        """`env` adds to a desktop-less environment; `prefix` replaces `python -m dmer_tips` (e.g. a wrapper).
+        Unless it is the `first_run`, the service finds saved state that says its welcome was already shown,
+        so that what reaches the desktop is only what the test is about."""
         argv = (prefix or [sys.executable, "-m", "dmer_tips"]) + ["run"] + (["--tips", str(tips)] if tips else [])
+        full_env = {**no_desktop_env(), **(env or {})}
+        if not first_run:
+            _welcomed_before(AppPaths.for_user(full_env).state_file)
         self.process = subprocess.Popen(
             argv + (extra_args or []),
-            env={**no_desktop_env(), **(env or {})},
+            env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

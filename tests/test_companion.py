@@ -53,15 +53,15 @@ class Recorder(Notifier):
 
 
 def test_bundled_sessions_run_in_order_at_their_offsets() -> None:
-    """`feed` sends its steps at 0s, 45s, 1m30s, 2m and 5m, each with Stop; the last asks how it was, with
-    one-touch answers (or, where there are no buttons, the command to type)."""
+    """`feed` sends its steps at 0s, 45s, 1m30s, 2m30s (for a wave still there, or a second one) and 6m, each
+    with Stop; the last asks how it was, with one-touch answers (or, where there are no buttons, the command)."""
     session = load_tip_bank(bundled_tips_path()).session("feed")
     time = FakeTime(START)
     notifier = Recorder(time)
     assert run_here(plan_session(session, START), notifier, time.clock, time.sleep) == 5
     offsets = [(at - START).total_seconds() for at, _ in notifier.sent]
-    assert offsets == [0, 45, 90, 120, 300]
-    assert [n.title for _, n in notifier.sent][:2] == ["Let-down companion", "Five things"]
+    assert offsets == [0, 45, 90, 150, 360]
+    assert [n.title for _, n in notifier.sent][:2] == ["Breathe: in for four, out for six", "Five things"]
     last = notifier.sent[-1][1]
     assert last.body.endswith("How was it?") and last.with_hint().endswith(LOG_HINT)
     assert [a.label for a in last.actions] == ["Close", "No wave", "Mild", "Strong"]

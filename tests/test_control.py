@@ -33,10 +33,10 @@ def test_status_reports_the_running_service(service: ServiceProcess) -> None:
     done = cli("status")
     assert done.returncode == 0
     assert f"dmer-tips is running (pid {service.process.pid})" in done.stdout
-    assert "(62 tips)" in done.stdout and "last reload: OK" in done.stdout and "paused:      no" in done.stdout
+    assert "(60 tips)" in done.stdout and "last reload: OK" in done.stdout and "paused:      no" in done.stdout
     status = service.status()
     assert status["pid"] == service.process.pid and status["sent_today"] == 0
-    assert set(status["next"]) >= {"grounding", "hydration"}
+    assert set(status["next"]) >= {"grounding", "water"}
 
 
 def test_commands_without_a_service_say_so_with_exit_3() -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from dmer_tips.notify import ActionChosen
 from dmer_tips.service.messages import ClockJumped, ControlRequest, Reload, Stop, TipFileTouched
 from dmer_tips.service.protocol import Reply
+from dmer_tips.views import WELCOME_TEXT, WELCOME_TITLE
 
 from .fakes import Harness, build_service
 
@@ -552,3 +553,20 @@ def test_a_one_touch_answer_is_dated_when_the_feed_began(tmp_path: Path) -> None
     harness.advance(timedelta(minutes=8))
     harness.press("Drink", "mild")
     assert [e.at for e in harness.service.parts.journal.since(START)] == [START]
+
+
+def test_the_welcome_comes_once_on_the_first_run(tmp_path: Path) -> None:
+    """The very first start shows the welcome (not medical advice, urgent help, how to pause) until it is read;
+    a restart does not show it again, and neither does an upgrade from a version without it."""
+    first = build_service(tmp_path / "new", AT_BANK, START, first_run=True)
+    welcome = first.desktop.shown[0]
+    assert welcome.title == WELCOME_TITLE and welcome.body == WELCOME_TEXT and welcome.show_for_s is None
+    assert "crisis line" in welcome.body and "dmer-tips pause" in welcome.body
+    again = build_service(tmp_path / "new", AT_BANK, START + timedelta(hours=1))
+    assert again.desktop.shown == []
+
+    older = tmp_path / "older" / "state"
+    older.mkdir(parents=True, mode=0o700)
+    (older / "state.json").write_text('{"version": 2, "seed": 3}')
+    (older / "state.json").chmod(0o600)
+    assert build_service(tmp_path / "older", AT_BANK, START, first_run=True).desktop.shown == []

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from dmer_tips.views import WELCOME_TITLE
+
 from .desktop import running_desktop
 from .serviceproc import finish
 
@@ -59,30 +61,40 @@ def stop(service: subprocess.Popen[str]) -> tuple[int, str, str]:
 @pytest.mark.desktop
 @pytest.mark.slow
 def test_tips_reach_a_real_notification_server(tmp_path: Path, write_tips: Callable[[str], Path]) -> None:
-    """dunst receives our app name, title and a readable body, normal urgency, a 20 s expiry, one tip replacing the last."""
+    """On the first run dunst receives the welcome, then tips with our app name, title and a readable body,
+    normal urgency, a 20 s expiry, one tip replacing the last; a second run sends no welcome."""
     tips = write_tips(FAST_TIPS)
     with running_desktop(tmp_path) as desktop:
-        service = start_service(tips, {**os.environ, **desktop.env})
+        env = {**os.environ, **desktop.env}
+        service = start_service(tips, env)
         try:
-            calls = desktop.wait_for_calls(3)
+            calls = desktop.wait_for_calls(4)
             displayed = desktop.displayed()
         finally:
             code, out, err = stop(service)
         history = desktop.history()
+        again = start_service(tips, env)
+        try:
+            desktop.wait_for_calls(len(desktop.notify_calls()) + 1)
+        finally:
+            stop(again)
+        titles = [title for title, _ in desktop.shown()]
     assert code == 0, err
     assert "Reminders go to the desktop (dunst)." in out
-    assert displayed == 1, "each tip replaces the previous one instead of piling up"
-    for call in calls[:3]:
+    assert titles[0] == WELCOME_TITLE and titles.count(WELCOME_TITLE) == 1
+    assert displayed == 2, "the welcome stays until it is read; each tip replaces the previous one"
+    tip_calls = calls[1:4]
+    for call in tip_calls:
         assert 'string "D-MER Tips"' in call
         assert re.search(r'string "urgency"\s+variant\s+byte 1', call), call
         assert call.rstrip().splitlines()[-1].strip() == "int32 20000", "shown for 20 s, whatever the server's default"
-    replaces = [int(re.search(r"uint32 (\d+)", call)[1]) for call in calls[:3]]  # type: ignore[index]
+    replaces = [int(re.search(r"uint32 (\d+)", call)[1]) for call in tip_calls]  # type: ignore[index]
     assert replaces[0] == 0 and all(r > 0 for r in replaces[1:])
-    newest = history[0]
+    newest = next(item for item in history if item["summary"] != WELCOME_TITLE)
     assert newest["appname"] == "D-MER Tips"
     assert newest["summary"] == "Fast & <gentle>"
     assert newest["timeout"] != 0, "a tip must expire"
-    bodies = {html.unescape(str(item["body"])) for item in history}
+    bodies = {html.unescape(str(item["body"])) for item in history if item["summary"] != WELCOME_TITLE}
     assert bodies <= {"x < y and y > z & it's fine", "-starts with a dash"}
     assert any(str(item["body"]) == "x &lt; y and y &gt; z &amp; it's fine" for item in history) or "x < y" not in str(
         newest["body"]

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from dmer_tips.journal import Day
 
 NOT_MEDICAL_ADVICE = "dmer-tips offers gentle reminders, not medical advice; talk to your provider about your care."
+# Shown once, the first time the service runs (and the same words open the README).
+WELCOME_TITLE = "Welcome to D-MER Tips"
+WELCOME_TEXT = (
+    "Gentle reminders for D-MER, not medical advice. "
+    "If you ever have thoughts of harming yourself or your baby, tell someone near you now and call your "
+    "local emergency number or a crisis line. To pause: Quiet today on a tip, or dmer-tips pause."
+)
 
 
 def bank_summary(bank: TipBank) -> str:

@@ -69,6 +69,7 @@ class ServiceState:
     held: Due | None = None
     heads_ups_held: dict[str, datetime] = field(default_factory=dict)
     held_why: str = ""
+    welcomed: bool = False  # the first-run welcome was shown
 
     @classmethod
     def fresh(cls, seed: int | None = None) -> ServiceState:
@@ -102,6 +103,7 @@ class ServiceState:
             "held": None if self.held is None else _held_json(self.held),
             "heads_ups_held": {name: at.isoformat() for name, at in self.heads_ups_held.items()},
             "held_why": self.held_why,
+            "welcomed": self.welcomed,
         }
 
     @classmethod
@@ -142,6 +144,8 @@ class ServiceState:
             _optional(top.get("held"), _held),
             _instants(top.get("heads_ups_held", {}), "heads_ups_held"),
             _text(top.get("held_why", ""), "held_why"),
+            # A file from before the welcome existed belongs to someone who is not new.
+            _bool(top.get("welcomed", True), "welcomed"),
         )
         return state
 
@@ -156,6 +160,12 @@ def _held(value: object) -> Due:
     if not isinstance(category, str) or not isinstance(tip_id, (str, type(None))):
         raise StateFormatError("a held reminder names no reminder")
     return Due(category, _instant(item.get("slot"), "a held slot"), _instant(item.get("at"), "a held moment"), tip_id)
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise StateFormatError(f"{what} is not true or false")
+    return value
 
 
 def _text(value: object, what: str) -> str:

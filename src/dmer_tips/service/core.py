@@ -49,7 +49,7 @@ from dmer_tips.service.protocol import HoldingReport, PauseReport, SessionStarte
 from dmer_tips.service.reload import ReloadResult, read_bank_if_changed
 from dmer_tips.service.timers import Timers
 from dmer_tips.terminal import counted
-from dmer_tips.views import NOT_MEDICAL_ADVICE, describe_due
+from dmer_tips.views import NOT_MEDICAL_ADVICE, WELCOME_TEXT, WELCOME_TITLE, describe_due
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(seconds=0.3)  # editors save in several steps; read the file once they are done
@@ -113,10 +113,19 @@ class Service:
             self.parts.say(
                 f"Reminders are paused {pause.describe(self.zone, now)}; `dmer-tips resume` starts them again."
             )
+        self._welcome_once()
         due = self._arm()
         self.feeds.plan()
         upcoming = describe_due(due, self.zone, now) if due else "nothing is scheduled."
         self.parts.say(f"Next: {upcoming} Stop with Ctrl-C.")
+
+    def _welcome_once(self) -> None:
+        """The first time the service runs: what this is, that it is not medical advice, where urgent help is."""
+        state = self.reminders.state
+        if not state.welcomed:
+            self._show(Notification(WELCOME_TITLE, WELCOME_TEXT, "notice", None, (CLOSE,)))
+            state.welcomed = True
+            self.save()
 
     # --- messages --------------------------------------------------------------------------------
 
