@@ -154,6 +154,7 @@ def build_service(
     zone: tzinfo = BERLIN,
     seed: int = 7,
     first_run: bool = False,
+    absent: str | None = None,
 ) -> Harness:
     """A started service on `bank_text`, its clock at `start`, its state in `tmp_path` (where an earlier one
     saved its state, this one carries on from it, as after a restart)."""
@@ -164,7 +165,7 @@ def build_service(
     bank = parse_tip_bank(data, str(tips))
     timers = FakeTimers()
     holder: list[Harness] = []
-    presence = FakePresence()
+    presence = FakePresence(absent)
     desktop = RecordingNotifier(clock=lambda: holder[0].now)
     notifier = FallbackNotifier(desktop, RecordingNotifier())
     state_file = StateFile(tmp_path / "state" / "state.json")

@@ -8,7 +8,8 @@ time reported), `active` (the person touched the keyboard: idle time 0, and ever
 once). It prints `ready` once it owns its names, `asked METHOD` for each call, and `done` after each line.
 
 With `--login1` it also owns org.freedesktop.login1 on the system bus (DBUS_SYSTEM_BUS_ADDRESS) and answers
-for the session (its properties LockedHint, IdleHint and IdleSinceHint, announced with PropertiesChanged):
+for session "1" (GetSession, and its properties LockedHint, IdleHint and IdleSinceHint, announced with
+PropertiesChanged):
 lines `session-lock`, `session-unlock`, `session-idle-since USEC` (idle since that wall-clock moment, in
 microseconds since 1970), `session-active`.
 
@@ -45,7 +46,7 @@ class Desk:
         self.idle_ms = 0
         self.watches: list[int] = []
         self.next_watch = 1
-        self.logind = {"LockedHint": False, "IdleHint": False, "IdleSinceHint": 0}
+        self.logind: dict[str, Any] = {"Id": "1", "LockedHint": False, "IdleHint": False, "IdleSinceHint": 0}
 
     def command(self, line: str) -> None:
         word, _, value = line.strip().partition(" ")
@@ -94,6 +95,8 @@ class Desk:
             self.next_watch += 1
         if member == "GetAll" and connection is self.system_bus:
             replies[member] = ("a{sv}", ({name: _variant(value) for name, value in self.logind.items()},))
+        if member == "GetSession" and connection is self.system_bus:
+            replies[member] = ("o", (SESSION[1],))
         if member in replies:
             signature, body = replies[member]
             connection.send(new_method_return(message, signature or None, body))
@@ -102,7 +105,9 @@ class Desk:
 
 
 def _variant(value: Any) -> tuple[str, Any]:
-    return ("b", value) if isinstance(value, bool) else ("t", value)
+    if isinstance(value, bool):
+        return ("b", value)
+    return ("s", value) if isinstance(value, str) else ("t", value)
 
 
 def main() -> None:

@@ -70,22 +70,32 @@ def test_after_a_long_wait_only_the_latest_reminder_goes_out(tmp_path: Path) -> 
     harness.presence.why = "away from the computer"
     harness.advance(timedelta(hours=1, minutes=5))
     assert harness.desktop.shown == []
+    assert status(harness)["holding"] == {
+        "reminders": 1,
+        "why": "away from the computer",
+        "since": "2026-03-02T09:00:00+01:00",
+    }
     back(harness)
     harness.advance(timedelta(minutes=1))
     assert len(harness.desktop.shown) == 1
 
 
 def test_a_held_reminder_survives_a_restart(tmp_path: Path) -> None:
-    """Held at 09:00, the service restarts at 09:10; unlocked at 09:15, the tip comes."""
-    harness = build_service(tmp_path, AT_BANK, START)
+    """Held at 09:00, the service restarts at 09:10 with the screen still locked: unlocked at 09:15, the tip
+    comes. Restarted with the person back (a new login, no signal), it comes at the start."""
+    harness = build_service(tmp_path / "locked", AT_BANK, START)
     harness.presence.why = LOCKED
     harness.advance(timedelta(hours=1, minutes=10))
-    again = build_service(tmp_path, AT_BANK, harness.now)
-    again.presence.why = LOCKED
+    again = build_service(tmp_path / "locked", AT_BANK, harness.now, absent=LOCKED)
     again.advance(timedelta(minutes=5))
-    assert status(again)["holding"] is not None
+    assert again.titles == [] and status(again)["holding"] is not None
     back(again)
     assert again.titles == ["Water"]
+
+    harness = build_service(tmp_path / "back", AT_BANK, START)
+    harness.presence.why = LOCKED
+    harness.advance(timedelta(hours=1, minutes=10))
+    assert build_service(tmp_path / "back", AT_BANK, harness.now).titles == ["Water"]
 
 
 def test_the_heads_up_waits_like_a_tip_and_a_companion_started_is_never_held(tmp_path: Path) -> None:
@@ -155,3 +165,45 @@ def test_wait_settings_mistakes_are_located(write_tips: Callable[[str], Path], s
     with pytest.raises(TipBankError) as caught:
         load_tip_bank(path)
     assert f"{path}:5:" in str(caught.value) and error in str(caught.value)
+
+
+LATE_BANK = AT_BANK.replace('at: ["09:00", "12:00", "15:00"]', 'at: "21:30"')
+
+
+def test_a_held_reminder_never_goes_out_in_quiet_hours(tmp_path: Path) -> None:
+    """Held at 21:30 and back at 22:10 (within grace, but quiet hours began at 22:00): nothing comes, and
+    nothing is held any more."""
+    harness = build_service(tmp_path, LATE_BANK, START)
+    harness.presence.why = LOCKED
+    harness.advance(timedelta(hours=14, minutes=10))
+    back(harness)
+    assert harness.desktop.shown == [] and status(harness)["holding"] is None
+
+
+def test_a_hold_past_its_time_is_not_reported(tmp_path: Path) -> None:
+    """A tip held at 09:00 and a heads-up held at 09:55, with no sign of the person: by 11:00 neither can go
+    out any more, and `status` no longer claims to hold them."""
+    harness = build_service(tmp_path, RHYTHM_BANK, START, absent=LOCKED)
+    harness.advance(timedelta(hours=1, minutes=56))
+    assert status(harness)["holding"] is not None
+    harness.advance(timedelta(hours=2))
+    assert status(harness)["holding"] is None
+
+
+def test_a_companion_set_to_start_starts_though_its_heads_up_waited(tmp_path: Path) -> None:
+    """With at_the_time: start, the heads-up held at 09:55 still leaves the companion to start at 10:00."""
+    harness = build_service(tmp_path, RHYTHM_BANK + "    at_the_time: start\n", START, absent=LOCKED)
+    harness.advance(timedelta(hours=2, seconds=1))
+    assert harness.titles == ["Breathe"]
+
+
+class BrokenPresence:
+    def absence(self, wait: WaitWhile) -> str | None:
+        raise RuntimeError("the desktop answered nonsense")
+
+
+def test_a_failing_presence_check_never_keeps_a_tip_back(tmp_path: Path) -> None:
+    harness = build_service(tmp_path, AT_BANK, START)
+    harness.service.parts.presence = BrokenPresence()
+    harness.advance(timedelta(hours=1, minutes=1))
+    assert harness.titles == ["Water"]

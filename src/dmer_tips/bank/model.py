@@ -89,7 +89,7 @@ class WaitWhile:
     heads_ups: bool = True
 
     @property
-    def anything(self) -> bool:
+    def waits_for_anything(self) -> bool:
         return self.screen_locked or self.away is not None or self.do_not_disturb
 
 

@@ -134,10 +134,10 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
     snooze = fields.optional(values, "snooze", lambda n: _snooze(n, checker), _DEFAULT_SETTINGS.snooze)
     wait_while = fields.optional(values, "wait_while", lambda n: _wait_while(n, checker), _DEFAULT_SETTINGS.wait_while)
     discreet = fields.optional(values, "discreet", lambda n: checker.yes_no(n, "discreet"), _DEFAULT_SETTINGS.discreet)
-    if None in (min_gap, daily_max, grace, snooze, wait_while, discreet):
+    if min_gap is None or daily_max is None or grace is None or snooze is None:
         return None
-    assert min_gap is not None and daily_max is not None and grace is not None and snooze is not None
-    assert wait_while is not None and discreet is not None
+    if wait_while is None or discreet is None:
+        return None
     return Settings(quiet, min_gap, daily_max, grace, show_for, snooze, wait_while, discreet)
 
 

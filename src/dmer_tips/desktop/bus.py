@@ -70,10 +70,6 @@ class Bus:
         self._subscriptions: list[_Subscription] = []
         self._on_connect: list[Callable[[], None]] = []
 
-    @property
-    def connected(self) -> bool:
-        return self._connection is not None
-
     def connect(self) -> None:
         """Open the connection if it is not open, and ask for every subscription's signals."""
         if self._connection is not None:
@@ -143,8 +139,7 @@ class Bus:
             return tuple(unwrap_msg(self._connection.send_and_get_reply(message, timeout=CALL_TIMEOUT_S)))
         except DBusErrorResponse as error:
             raise CallRefused(str(error.name)) from error
-        except TimeoutError as error:
-            self.close()
+        except TimeoutError as error:  # the connection is fine: a late reply is simply dropped when it comes
             raise NoAnswer(f"{destination} did not answer within {CALL_TIMEOUT_S:g}s") from error
         except (OSError, EOFError, ConnectionError) as error:
             self.close()
@@ -187,7 +182,11 @@ class Bus:
             self.close()
         for subscription in self._subscriptions:
             if subscription.queue:
-                subscription.heard(subscription.queue)
+                try:
+                    subscription.heard(subscription.queue)
+                except Exception:  # any program on the bus can send a malformed signal: it must not wedge the bus
+                    log.warning("ignored a signal that could not be read", exc_info=True)
+                subscription.queue.clear()
 
     def close(self) -> None:
         if self._connection is not None:

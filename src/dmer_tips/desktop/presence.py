@@ -77,10 +77,17 @@ class DesktopPresence:
     desktop announces that something that may end a wait changed."""
 
     def __init__(
-        self, bus: Bus, server: NotificationServer, changed: Callable[[], None], system: Bus | None = None
+        self,
+        bus: Bus,
+        server: NotificationServer,
+        changed: Callable[[], None],
+        system: Bus | None = None,
+        wall_us: Callable[[], int] = lambda: time.time_ns() // 1000,
     ) -> None:
         self.bus = bus
         self.system = system
+        self._wall_us = wall_us  # logind's idle-since is a wall-clock moment in microseconds
+        self._session_path: str | None = None  # our logind session's object path, once known
         self._server = server
         self._changed = changed
         self._watch: int | None = None  # the idle monitor's watch for the person's return, while one is set
@@ -92,14 +99,12 @@ class DesktopPresence:
         for folder in _DCONF_FOLDERS:
             bus.subscribe(Signals("ca.desrt.dconf.Writer", "Notify", first_argument=folder), self._heard)
         bus.when_connected(self._forget_watch)
-        if system is not None:
-            system.subscribe(Signals(_PROPERTIES, "PropertiesChanged", first_argument=_LOGIN1_SESSION), self._heard)
 
     def absence(self, wait: WaitWhile) -> str | None:
         session = self._session_hints()
         if wait.screen_locked and session.get("LockedHint"):
             return LOCKED
-        if wait.away is not None and _idle_for(session) >= wait.away:
+        if wait.away is not None and self._idle_for(session) >= wait.away:
             return AWAY
         try:
             self.bus.connect()
@@ -123,10 +128,35 @@ class DesktopPresence:
             (properties,) = self.system.call(
                 _LOGIN1, _AUTO_SESSION, _PROPERTIES, "GetAll", "s", (_LOGIN1_SESSION,), start_service=False
             )
+            hints = {name: _value(value) for name, value in properties.items()}
+            self._hear_session(self.system, hints.get("Id"))
         except BusError as error:
             log.debug("cannot ask logind about the session: %s", error)
             return {}
-        return {name: _value(value) for name, value in properties.items()}
+        return hints
+
+    def _hear_session(self, system: Bus, session_id: object) -> None:
+        """Once: hear our session's property changes (only ours: other people's sessions must not wake us)."""
+        if self._session_path is not None or not isinstance(session_id, str):
+            return
+        try:
+            (path,) = system.call(
+                _LOGIN1, "/org/freedesktop/login1", f"{_LOGIN1}.Manager", "GetSession", "s", (session_id,)
+            )
+        except BusError as error:  # its answers still count; only its changes go unheard
+            log.debug("cannot find our logind session: %s", error)
+            return
+        self._session_path = str(path)
+        system.subscribe(
+            Signals(_PROPERTIES, "PropertiesChanged", self._session_path, first_argument=_LOGIN1_SESSION), self._heard
+        )
+
+    def _idle_for(self, session: dict[str, Any]) -> timedelta:
+        """How long logind has counted the session idle (the desktop tells it), or 0."""
+        since = session.get("IdleSinceHint")
+        if not session.get("IdleHint") or not isinstance(since, int) or since <= 0:
+            return timedelta(0)
+        return timedelta(microseconds=max(0, self._wall_us() - since))
 
     # --- asking ----------------------------------------------------------------------------------
 
@@ -207,13 +237,6 @@ class DesktopPresence:
         queue.clear()
         if relevant:  # dunst also announces every change of its counts, which says nothing about presence
             self._changed()
-
-
-def _idle_for(session: dict[str, Any]) -> timedelta:
-    """How long logind has counted the session idle (the desktop tells it), or 0."""
-    if not session.get("IdleHint") or not session.get("IdleSinceHint"):
-        return timedelta(0)
-    return timedelta(microseconds=max(0, time.time_ns() // 1000 - int(session["IdleSinceHint"])))
 
 
 def _value(reply: Any) -> Any:

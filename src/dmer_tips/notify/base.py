@@ -60,8 +60,9 @@ class Notification:
 
     def discreetly(self) -> Notification:
         """The same notification for a shared or work screen: a title that names neither D-MER, milk nor feeding,
-        and no application name that does (the text stays: the person wrote or chose it)."""
-        return replace(self, title=DISCREET_TITLES[self.kind], discreet=True)
+        no application name that does, and no command hint (it names the program); the text stays, as the
+        person wrote or chose it."""
+        return replace(self, title=DISCREET_TITLES[self.kind], hint="", discreet=True)
 
     @property
     def slot(self) -> str:

@@ -204,7 +204,6 @@ class FreedesktopNotifier(Notifier):
 
 _INTERFACE = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
-_SIGNALS = ("ActionInvoked", "NotificationClosed")
 _LONGEST_MS = 2**31 - 1  # the spec's expire_timeout is an int32
 _MEMBER, _SENDER = 3, 7  # jeepney.HeaderFields
 DISCREET_APP_NAME = "Reminders"

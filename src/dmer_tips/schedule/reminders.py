@@ -107,11 +107,16 @@ class Reminders:
             self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (due.category, due.tip_id)]
         self.state.held, self.state.held_why = due, why
 
+    def still_held(self, now: datetime) -> Due | None:
+        """The held reminder while it could still go out (within grace of its time), else None."""
+        due = self.state.held
+        return due if due is not None and now - due.at <= self.bank.settings.grace else None
+
     def release(self, now: datetime) -> Due | None:
         """The person is back: the held reminder to send now, if it is still within grace and the rules allow it
         now (not paused, in quiet hours, too soon after another or over the daily maximum); it is let go either way."""
-        due, self.state.held = self.state.held, None
-        if due is None or now - due.at > self.bank.settings.grace or self.pause(now) is not None:
+        due, self.state.held = self.still_held(now), None
+        if due is None or self.pause(now) is not None:
             return None
         if due.tip_id is not None and not self.bank.has_tip(due.category, due.tip_id):
             return None

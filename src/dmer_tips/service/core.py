@@ -114,6 +114,7 @@ class Service:
                 f"Reminders are paused {pause.describe(self.zone, now)}; `dmer-tips resume` starts them again."
             )
         self._welcome_once()
+        self._maybe_back()  # held before a restart or a new login, with the person here now
         due = self._arm()
         self.feeds.plan()
         upcoming = describe_due(due, self.zone, now) if due else "nothing is scheduled."
@@ -175,7 +176,8 @@ class Service:
         if due is not None and due.at <= now + timedelta(seconds=1):
             why = self._absence()
             if why is None:
-                self._send(due)
+                self._send(due)  # the newest: an older held reminder is let go
+                self.feeds.back()
             else:
                 self.reminders.hold(due, why)
                 self.save()
@@ -191,7 +193,7 @@ class Service:
     def _absence(self, heads_up: bool = False) -> str | None:
         """Why the person cannot see a reminder now (as the settings choose what to wait for), or None."""
         wait = self.reminders.bank.settings.wait_while
-        if not wait.anything or (heads_up and not wait.heads_ups):
+        if not wait.waits_for_anything or (heads_up and not wait.heads_ups):
             return None
         try:
             return self.parts.presence.absence(wait)
@@ -211,6 +213,7 @@ class Service:
             log.info("you are back: sending the reminder held for you")
             self._send(due)
         self.feeds.back()
+        self.reminders.state.held_why = ""
         self.save()
         self._arm()
 
@@ -236,6 +239,7 @@ class Service:
             self.parts.timers.shift(delta)
         else:
             log.info("the clock moved %s further than the time that passed (a suspend?)", delta)
+        self._maybe_back()  # after a resume the person is often back, with no signal to say so
         self._arm()
         self.feeds.plan()
 
@@ -376,12 +380,13 @@ class Service:
         }
 
     def _holding_report(self) -> HoldingReport | None:
-        state = self.reminders.state
-        held = [state.held.at] if state.held else []
-        held += [self.feeds.heads_up_at(name, at) for name, at in state.heads_ups_held.items()]
+        now = self.parts.clock()
+        tip = self.reminders.still_held(now)
+        held = ([tip.at] if tip else []) + self.feeds.still_held(now)
         if not held:
             return None
-        return {"reminders": len(held), "why": state.held_why, "since": max(held).astimezone(self.zone).isoformat()}
+        why = self.reminders.state.held_why
+        return {"reminders": len(held), "why": why, "since": max(held).astimezone(self.zone).isoformat()}
 
     def _snoozed_report(self, now: datetime) -> list[SnoozedReport]:
         """Tips put off with Later, and when each comes back (None while paused until resumed)."""

@@ -91,28 +91,40 @@ class Feeds:
         """Show the heads-up for the time `at` of rhythm `name` (unless it cannot be, or is not needed now)."""
         self._state.feeds[name] = at
         rhythm = self._rhythm(name)
-        if rhythm is not None and at > self._clock() and self._may_speak() and not self._held(name, at):
-            self._show_heads_up(rhythm, at)
-            if rhythm.at_the_time == "start":
+        if rhythm is not None and at > self._clock() and self._may_speak():
+            if not self._hold_if_absent(name, at):
+                self._show_heads_up(rhythm, at)
+            if rhythm.at_the_time == "start":  # the companion itself is never held
                 self._state.feed_starts[name] = at
         self.plan()
 
     def back(self) -> None:
-        """The person is back: each heads-up held for them is shown if its feed is not long past."""
-        held, self._state.heads_ups_held = self._state.heads_ups_held, {}
+        """The person is back: each heads-up held for them is shown if its feed is not long past, outside quiet
+        hours (as the rhythm says) and with no pause or companion running."""
         now = self._clock()
+        held, self._state.heads_ups_held = self._state.heads_ups_held, {}
         for name, at in held.items():
             rhythm = self._rhythm(name)
-            if rhythm is not None and now - at < STEP_GRACE and self._may_speak():
+            if (
+                rhythm is not None
+                and now - at < STEP_GRACE
+                and heads_up_allowed(rhythm, self._bank, self._zone, now)
+                and self._may_speak()
+            ):
                 self._show_heads_up(rhythm, at)
 
-    def heads_up_at(self, name: str, at: datetime) -> datetime:
-        """When the heads-up for the time `at` of rhythm `name` was due."""
-        rhythm = self._rhythm(name)
-        return at - rhythm.heads_up if rhythm is not None else at
+    def still_held(self, now: datetime) -> list[datetime]:
+        """When each heads-up held for the person was due, for those whose feed is not long past."""
+        held = self._state.heads_ups_held.items()
+        return [at - self._lead(name) for name, at in held if now - at < STEP_GRACE]
 
-    def _held(self, name: str, at: datetime) -> bool:
-        """Whether the heads-up waits for the person (the latest one per rhythm)."""
+    def _lead(self, name: str) -> timedelta:
+        rhythm = self._rhythm(name)
+        return rhythm.heads_up if rhythm is not None else timedelta(0)
+
+    def _hold_if_absent(self, name: str, at: datetime) -> bool:
+        """Hold the heads-up for the time `at` while the person cannot see it (the latest one per rhythm);
+        whether it was held."""
         why = self._absent()
         if why is not None:
             self._state.heads_ups_held[name] = at
@@ -141,7 +153,7 @@ class Feeds:
             and on_time
             and heads_up_allowed(rhythm, self._bank, self._zone, now)
             and self._may_speak()
-            and not self._held(name, at)
+            and not self._hold_if_absent(name, at)
         ):
             self._show_heads_up(rhythm, at)
 
