@@ -12,11 +12,12 @@ import pytest
 
 from dmer_tips.bank.load import load_tip_bank
 from dmer_tips.bank.model import WaitWhile
+from dmer_tips.cli.main import main
 from dmer_tips.errors import TipBankError
 from dmer_tips.service.messages import PresenceChanged
 
 from .fakes import Harness, build_service
-from .test_service_core import AT_BANK, EVERY_BANK, RHYTHM_BANK, START, ask
+from .test_service_core import AT_BANK, EVERY_BANK, RHYTHM_BANK, START, ask, edit
 
 LOCKED = "screen locked"
 
@@ -145,6 +146,7 @@ def test_discreet_titles_name_nothing_personal(tmp_path: Path) -> None:
     assert harness.titles == ["A gentle reminder", "Coming up soon"]
     assert all(n.discreet for n in harness.desktop.shown)
     assert harness.desktop.shown[0].body in {"A sip of water.", "A glass nearby."}
+    assert ask(harness, "tip", category=None)["result"]["title"] == "A gentle reminder"
     harness.press("Coming up soon", "start")
     harness.advance(timedelta(seconds=1))
     assert harness.titles[-1] == "A moment for you" and harness.desktop.shown[-1].body == "In for four, out for six."
@@ -154,10 +156,18 @@ def test_discreet_titles_name_nothing_personal(tmp_path: Path) -> None:
     ("settings", "error"),
     [
         ("  wait_while: {away: 30s}\n", '"away" 30s is out of range — use 1m to 4h of no keyboard or mouse'),
-        ("  wait_while: {screen_locked: maybe}\n", '"screen_locked" must be true or false'),
+        ("  wait_while: {screen_locked: maybe}\n", '"screen_locked" must be yes or no'),
         ("  wait_while: {locked: no}\n", "locked"),
         ("  wait_while: sometimes\n", "wait_while"),
-        ("  discreet: please\n", '"discreet" must be true or false'),
+        ("  discreet: please\n", '"discreet" must be yes or no'),
+        (
+            '  discreet: "yes"\n',
+            '"discreet" is "yes" in quotes, which is text — write it without quotes: discreet: yes',
+        ),
+        ('  wait_while: "no"\n', "write it without quotes: wait_while: no"),
+        ("  wait_while: maybe\n", 'cannot be "maybe" — write no to never wait'),
+        ("  wait_while: {away: 10}\n", '"away" 10 has no unit — use a length from 1m to 4h, like 10m, or no'),
+        ("  wait_while: {away: never}\n", '"away" cannot be "never"'),
     ],
 )
 def test_wait_settings_mistakes_are_located(write_tips: Callable[[str], Path], settings: str, error: str) -> None:
@@ -207,3 +217,35 @@ def test_a_failing_presence_check_never_keeps_a_tip_back(tmp_path: Path) -> None
     harness.service.parts.presence = BrokenPresence()
     harness.advance(timedelta(hours=1, minutes=1))
     assert harness.titles == ["Water"]
+
+
+def test_a_setting_at_the_top_level_is_pointed_under_settings(write_tips: Callable[[str], Path]) -> None:
+    path = write_tips(AT_BANK + "wait_while: no\n")
+    with pytest.raises(TipBankError) as caught:
+        load_tip_bank(path)
+    assert 'unknown key "wait_while" in the tip file — it belongs under settings: indent it there' in str(caught.value)
+
+
+def test_turning_waiting_off_sends_what_was_held(tmp_path: Path) -> None:
+    """Held in do-not-disturb, then the tips file says `wait_while: no`: the reload sends the held tip."""
+    harness = build_service(tmp_path, AT_BANK, START, absent="do not disturb")
+    harness.advance(timedelta(hours=1, minutes=5))
+    assert harness.titles == []
+    edit(harness, AT_BANK.replace("  daily_max: 2\n", "  daily_max: 2\n  wait_while: no\n"))
+    assert harness.titles == ["Water"] and status(harness)["holding"] is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ("", "A reminder waits while the screen is locked, you are away (5m without keyboard or mouse) or"),
+        ("  wait_while: no\n  discreet: yes\n", "Reminders never wait (wait_while: no). Discreet titles."),
+        ("  wait_while: {away: no, heads_ups: no}\n", "waits while the screen is locked or do-not-disturb is on;"),
+    ],
+)
+def test_check_says_what_reminders_wait_for(
+    capsys: pytest.CaptureFixture[str], write_tips: Callable[[str], Path], settings: str, said: str
+) -> None:
+    path = write_tips(AT_BANK.replace("  daily_max: 2\n", "  daily_max: 2\n" + settings))
+    assert main(["check", str(path)]) == 0
+    assert said in " ".join(capsys.readouterr().out.split())

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from dmer_tips.bank.model import Tip, TipBank
+from dmer_tips.bank.model import Tip, TipBank, WaitWhile
 from dmer_tips.moments import describe_moment, describe_wait
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Sent
@@ -37,6 +37,7 @@ def bank_summary(bank: TipBank) -> str:
         f"{quiet}; at least {format_duration(settings.min_gap)} apart; at most {settings.daily_max} a day; "
         f"a missed reminder is still sent up to {format_duration(settings.grace)} late; {shown};"
         f" Later brings a tip back after {format_duration(settings.snooze)}.",
+        _waiting(settings.wait_while) + (" Discreet titles." if settings.discreet else ""),
     ]
     width = max((len(c.name) for c in bank.categories), default=0)
     for category in bank.categories:
@@ -48,6 +49,19 @@ def bank_summary(bank: TipBank) -> str:
         lines.append(f"{counted(len(bank.notes), 'note')} (the file works; these would make it read better):")
         lines += [f"  {note}" for note in bank.notes]
     return "\n".join(lines)
+
+
+def _waiting(wait: WaitWhile) -> str:
+    """When a due reminder waits for the person, in words."""
+    reasons = [
+        *(["the screen is locked"] if wait.screen_locked else []),
+        *([f"you are away ({format_duration(wait.away)} without keyboard or mouse)"] if wait.away else []),
+        *(["do-not-disturb is on"] if wait.do_not_disturb else []),
+    ]
+    if not reasons:
+        return "Reminders never wait (wait_while: no)."
+    listed = ", ".join(reasons[:-1]) + (" or " if len(reasons) > 1 else "") + reasons[-1]
+    return f"A reminder waits while {listed}" + ("; heads-ups too." if wait.heads_ups else "; heads-ups do not.")
 
 
 def tips_listing(tips: list[Tip]) -> str:

@@ -19,6 +19,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a title, a name or a source is one line
 
 
+_YES_NO_WORDS = {"yes", "no", "true", "false", "on", "off"}
+
+
 class Checker:
     """Reads nodes into values; each reader returns None after recording a problem."""
 
@@ -46,17 +49,23 @@ class Checker:
             return  # already reported where it was read
         self.problems.append(Problem(self.path, node.mark.line, node.mark.column, what, fix))
 
-    def mapping(self, node: Node, where: str, keys: dict[str, bool] | None = None) -> Mapping | None:
-        """A group of keys; `keys` maps each allowed key to whether it is required (None: names are free)."""
+    def mapping(
+        self, node: Node, where: str, keys: dict[str, bool] | None = None, elsewhere: dict[str, str] | None = None
+    ) -> Mapping | None:
+        """A group of keys; `keys` maps each allowed key to whether it is required (None: names are free);
+        `elsewhere` names where a key that belongs to another group goes."""
         if not isinstance(node, Mapping):
             self.problem(node, f"{where} must be a group of keys, not {_kind(node)}", "indent its keys under it")
             return None
         for name, (key, _) in node.entries.items():
             if keys is not None and name not in keys:
+                home = (elsewhere or {}).get(name)
                 self.problem(
                     key,
                     f'unknown key "{name}" in {where}',
-                    did_you_mean_or(name, list(keys), "allowed here: " + ", ".join(keys)),
+                    f"it belongs under {home}: indent it there"
+                    if home
+                    else did_you_mean_or(name, list(keys), "allowed here: " + ", ".join(keys)),
                 )
         for name, required in (keys or {}).items():
             if required and name not in node.entries:
@@ -118,7 +127,13 @@ class Checker:
         """`true` or `false` (YAML also reads yes/no, on/off)."""
         if isinstance(node, Scalar) and node.tag == BOOL:
             return node.text.strip().lower() in ("true", "yes", "on", "y")
-        self.problem(node, f'"{field}" must be true or false, not {_kind(node)}', f"write it like: {field}: true")
+        word = node.text.strip() if isinstance(node, Scalar) else ""
+        if word.lower() in _YES_NO_WORDS:  # quoted, so YAML read it as text
+            self.problem(
+                node, f'"{field}" is "{word}" in quotes, which is text', f"write it without quotes: {field}: {word}"
+            )
+        else:
+            self.problem(node, f'"{field}" must be yes or no, not {_kind(node)}', f"write it like: {field}: yes")
         return None
 
     def whole_number(self, node: Node, field: str, minimum: int) -> int | None:

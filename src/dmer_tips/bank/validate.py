@@ -21,7 +21,7 @@ from dmer_tips.bank.model import (
     TipBank,
     WaitWhile,
 )
-from dmer_tips.bank.yamlnodes import BOOL, NULL, STR, Node, Scalar, Sequence
+from dmer_tips.bank.yamlnodes import BOOL, INT, NULL, STR, Node, Scalar, Sequence
 from dmer_tips.errors import Problem
 from dmer_tips.timespec import format_duration, parse_duration, parse_window
 
@@ -81,7 +81,7 @@ def build_tip_bank(root: Node | None, checker: Checker) -> TipBank | None:
             )
         )
         return None
-    top = checker.mapping(root, "the tip file", _TOP_KEYS)
+    top = checker.mapping(root, "the tip file", _TOP_KEYS, dict.fromkeys(_SETTINGS_KEYS, "settings"))
     if top is None:
         return None
     entries = top.entries
@@ -143,9 +143,18 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
 
 def _wait_while(node: Node, checker: Checker) -> WaitWhile | None:
     """`wait_while: no` never waits; otherwise each signal on or off, and how long without input is away."""
-    if isinstance(node, Scalar) and node.tag == BOOL:
+    if isinstance(node, Scalar) and (node.tag == BOOL or node.text.strip().lower() in ("yes", "no")):
         on = checker.yes_no(node, "wait_while")
+        if on is None:
+            return None
         return WaitWhile() if on else WaitWhile(screen_locked=False, away=None, do_not_disturb=False, heads_ups=False)
+    if isinstance(node, Scalar):
+        checker.problem(
+            node,
+            f'"wait_while" cannot be "{node.text.strip()}"',
+            "write no to never wait, yes for the defaults, or list screen_locked, away, do_not_disturb under it",
+        )
+        return None
     mapping = checker.mapping(node, "wait_while", _WAIT_WHILE_KEYS)
     if mapping is None:
         return None
@@ -168,6 +177,13 @@ def _away(node: Node, checker: Checker) -> tuple[bool, timedelta | None]:
     if isinstance(node, Scalar) and node.tag == BOOL:
         on = checker.yes_no(node, "away")
         return True, (_DEFAULT_SETTINGS.wait_while.away if on else None)
+    fix = "use a length from 1m to 4h, like 10m, or no (without quotes) to never wait for it"
+    if isinstance(node, Scalar) and node.tag == INT:
+        checker.problem(node, f'"away" {node.text.strip()} has no unit', fix)
+        return False, None
+    if isinstance(node, Scalar) and node.tag == STR and not node.text.strip()[:1].isdigit():
+        checker.problem(node, f'"away" cannot be "{node.text.strip()}"', fix)
+        return False, None
     length = checker.spec(node, "away", parse_duration, "5m")
     if length is not None and not SHORTEST_AWAY <= length <= LONGEST_AWAY:
         checker.problem(

@@ -271,6 +271,7 @@ class Service:
         self.reminders.replace_bank(bank, now)
         self.last_reload = ReloadResult.loaded(bank, data, now)
         log.info("reloaded %s: %d tips", self.tips_file, len(bank.tips))
+        self._maybe_back()  # the edit may have stopped waiting for what holds a reminder
         self._arm()
         self.feeds.plan()
         return self.last_reload
@@ -316,7 +317,7 @@ class Service:
         return {
             "category": tip.category,
             "id": tip.id,
-            "title": tip.title,
+            "title": self._as_shown(self._tip_notification(tip)).title,
             "text": tip.text,
             "on_desktop": self.parts.notifier.on_desktop,
         }
@@ -429,8 +430,7 @@ class Service:
     def _show(self, notification: Notification, on_button: Callable[[str], None] | None = None) -> None:
         """Show it (discreetly, if so set); remember what its buttons mean; a new id for a slot is saved, so a
         restart replaces it."""
-        if self.reminders.bank.settings.discreet:
-            notification = notification.discreetly()
+        notification = self._as_shown(notification)
         before = self.parts.notifier.slot_ids()
         shown_as = self.parts.notifier.send(notification)
         if shown_as is not None and on_button is not None:
@@ -440,6 +440,9 @@ class Service:
                 self._buttons.popitem(last=False)
         if self.parts.notifier.slot_ids() != before:
             self.save()
+
+    def _as_shown(self, notification: Notification) -> Notification:
+        return notification.discreetly() if self.reminders.bank.settings.discreet else notification
 
     def _pressed(self, notification_id: int, key: str) -> None:
         """A button on one of our notifications (one shown before a restart, or another app's, is not ours)."""

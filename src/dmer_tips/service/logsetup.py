@@ -21,6 +21,9 @@ def configure_logging(log_dir: Path, verbose: bool) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # watchdog reports every event in the watched folders at debug level, which -v would print; a log written
+    # into the tips file's folder (`run -v > run.log`) would then report its own growth without end.
+    logging.getLogger("watchdog").setLevel(logging.INFO)
     if verbose:
         stderr = logging.StreamHandler(sys.stderr)
         stderr.setFormatter(logging.Formatter(_FORMAT))
