@@ -21,9 +21,9 @@ NOT_MEDICAL_ADVICE = "dmer-tips offers gentle reminders, not medical advice; tal
 # Shown once, the first time the service runs (and the same words open the README).
 WELCOME_TITLE = "Welcome to D-MER Tips"
 WELCOME_TEXT = (
-    "Gentle reminders for D-MER, not medical advice. "
-    "If you ever have thoughts of harming yourself or your baby, tell someone near you now and call your "
-    "local emergency number or a crisis line. To pause: Quiet today on a tip, or dmer-tips pause."
+    "Gentle D-MER reminders, not medical advice. Thoughts of harming yourself or your baby? Tell someone near "
+    "you now and call your local emergency number or a crisis line where you live. To pause: press Quiet today "
+    "on any reminder, or run dmer-tips pause."
 )
 
 
