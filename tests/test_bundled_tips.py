@@ -25,7 +25,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 ARTICLES = {"What is Dysphoric Milk Ejection Reflex?", "When Let-Down Doesn't Feel Good: Understanding DMER"}
 CENTRE = {"self-kindness", "grounding", "reaching-out"}
 LIFESTYLE = {"water", "easy-food", "caffeine-sugar", "magnesium"}
-HELP = "getting-help"
+HELP = "when-to-get-help"
 # Every concrete recommendation in the two articles, as words a tip must contain.
 ARTICLE_RECOMMENDATIONS = [
     "banana",
@@ -129,6 +129,23 @@ def test_help_comes_at_least_every_two_weeks_whatever_day_the_laptop_sleeps(
     helps = [s.at for s in four_weeks(bank, asleep_on) if s.tip.category == HELP]
     moments = [datetime(2026, 3, 2, tzinfo=helps[0].tzinfo), *helps, datetime(2026, 3, 30, tzinfo=helps[0].tzinfo)]
     assert max(later - earlier for earlier, later in pairwise(moments)) <= timedelta(days=14)
+
+
+def test_urgent_help_and_the_signs_come_in_the_first_two_weeks(bank: TipBank) -> None:
+    """Each when-to-get-help tip, urgent help and the signs of depression among them, is shown every two weeks."""
+    shown = [s for s in four_weeks(bank) if s.tip.category == HELP]
+    first_two_weeks = {s.tip.id for s in shown if s.at < datetime(2026, 3, 16, tzinfo=timezone.utc)}
+    assert first_two_weeks == {tip.id for tip in bank.category(HELP).tips}
+
+
+def test_no_tip_comes_back_within_days_of_being_shown(bank: TipBank) -> None:
+    """A new round of a category does not open with the tips that closed the last one."""
+    last_seen: dict[str, datetime] = {}
+    for sent in four_weeks(bank):
+        key = f"{sent.tip.category}/{sent.tip.id}"
+        earlier = last_seen.get(key)
+        assert earlier is None or sent.at - earlier >= timedelta(days=3), key
+        last_seen[key] = sent.at
 
 
 @pytest.mark.parametrize("words", ARTICLE_RECOMMENDATIONS + GAPS_FILLED)

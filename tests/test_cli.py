@@ -86,7 +86,7 @@ def test_check_on_bundled_bank_summarises(capsys: pytest.CaptureFixture[str]) ->
     """`check` with no argument checks the bundled bank and shows each schedule in words."""
     code, out, _ = run(capsys, "check")
     assert code == 0
-    assert "OK, 10 categories" in out
+    assert "OK, 11 categories" in out
     assert "grounding" in out and "at 11:00 every day, give or take 10m" in out
     assert "quiet 22:00-08:00; at least 45m apart; at most 6 a day" in out
 
@@ -176,7 +176,7 @@ def test_edit_creates_a_copy_opens_it_and_checks_it(
     code, out, _ = run(capsys, "edit")
     copy = private_home / ".config" / "dmer-tips" / "tips.yaml"
     assert code == 0
-    assert f"Created your copy of the tips: {copy}" in out and "OK, 10 categories" in out
+    assert f"Created your copy of the tips: {copy}" in out and "OK, 11 categories" in out
     text = copy.read_text()
     assert text.startswith(f"# yaml-language-server: $schema={schema_path().as_uri()}\n")
     assert text.endswith("# edited\n")
@@ -213,7 +213,7 @@ def test_next_lists_every_category(capsys: pytest.CaptureFixture[str]) -> None:
     """`next --json` gives a due time for each bundled category."""
     code, out, _ = run(capsys, "next", "--json")
     due = json.loads(out)
-    assert code == 0 and len(due) == 10 and all(due.values())
+    assert code == 0 and len(due) == 11 and all(due.values())
 
 
 def test_bad_start_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

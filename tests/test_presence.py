@@ -240,7 +240,7 @@ def test_turning_waiting_off_sends_what_was_held(tmp_path: Path) -> None:
     [
         ("", "A reminder waits while the screen is locked, you are away (5m without keyboard or mouse) or"),
         ("  wait_while: no\n  discreet: yes\n", "Reminders never wait (wait_while: no). Discreet titles."),
-        ("  wait_while: {away: no, heads_ups: no}\n", "waits while the screen is locked or do-not-disturb is on;"),
+        ("  wait_while: {away: no, heads_ups: no}\n", "waits while the screen is locked or do-not-disturb is on."),
     ],
 )
 def test_check_says_what_reminders_wait_for(

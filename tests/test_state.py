@@ -37,11 +37,12 @@ def test_state_round_trips_with_private_permissions(tmp_path: Path) -> None:
 
 
 def test_damaged_state_is_kept_aside_and_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """A half-written or hand-damaged state file starts fresh, keeps the old copy as .bad, and logs why."""
+    """A half-written or hand-damaged state file starts fresh, keeps the old copy as .bad, and logs why; the
+    person is not greeted as new."""
     path = tmp_path / "state.json"
     path.write_text('{"seed": 1, "bags": {')
     state = StateFile(path).load()
-    assert isinstance(state.rotation.seed, int)
+    assert isinstance(state.rotation.seed, int) and state.welcomed
     assert (tmp_path / "state.bad").read_text() == '{"seed": 1, "bags": {'
     assert "could not be read" in caplog.text and "starting afresh" in caplog.text
 

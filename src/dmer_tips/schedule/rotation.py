@@ -46,14 +46,14 @@ class Rotation:
         return bag
 
     def _refill(self, name: str, bag: Bag, ids: list[str]) -> None:
-        last = bag.shown[-1] if bag.shown else None
         bag.rounds += 1
         order = list(ids)
         self._rng(name, bag.rounds, "round").shuffle(order)
-        if len(order) > 1 and order[0] == last:
-            # A new round must not open with the tip that just closed the last one.
-            order[0], order[-1] = order[-1], order[0]
-        bag.remaining, bag.shown = order, []
+        # The tips that closed the last round (its second half, at least the last one) go to the end of the new
+        # one, so that no tip comes back a day or two after it was shown.
+        recent = set(bag.shown[-max(1, len(order) // 2) :]) if len(order) > 1 else set()
+        bag.remaining = [i for i in order if i not in recent] + [i for i in order if i in recent]
+        bag.shown = []
 
     def _rng(self, name: str, rounds: int, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:{name}:{rounds}:{purpose}")

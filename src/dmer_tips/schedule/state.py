@@ -281,7 +281,9 @@ class StateFile:
                 f"The saved progress in {self.path} could not be read ({error}); starting afresh"
                 f" (the old file is kept as {aside.name})."
             )
-            return ServiceState.fresh()
+            fresh = ServiceState.fresh()
+            fresh.welcomed = True  # someone with saved progress has been welcomed already
+            return fresh
 
     def save(self, state: ServiceState) -> None:
         write_atomically(self.path, json.dumps(state.to_json(), indent=1).encode("utf-8"))

@@ -107,7 +107,9 @@ class Service:
         self.save()  # so a crash before the first reminder loses nothing
         bank = self.reminders.bank
         self.parts.say(f"dmer-tips is running with {counted(len(bank.tips), 'tip')} from {bank.path}.")
-        self.parts.say(f"Reminders go to {self.parts.notifier.probe()}. {NOT_MEDICAL_ADVICE}")
+        # The first run's welcome says it is not medical advice; every later start says so here.
+        advice = "" if not self.reminders.state.welcomed else f" {NOT_MEDICAL_ADVICE}"
+        self.parts.say(f"Reminders go to {self.parts.notifier.probe()}.{advice}")
         pause = self.reminders.pause(now)
         if pause is not None:
             self.parts.say(
