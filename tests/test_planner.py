@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmer_tips.bank.load import load_tip_bank
-from dmer_tips.bank.model import TipBank
+from dmer_tips.bank.model import Category, Schedule, Source, Tip, TipBank
 from dmer_tips.paths import bundled_tips_path
 from dmer_tips.schedule.planner import Due
 from dmer_tips.schedule.reminders import Reminders, Sent
+from dmer_tips.schedule.rotation import Rotation
 from dmer_tips.schedule.state import ServiceState
 
 from .robust import scale
@@ -145,6 +146,19 @@ def test_no_repeats_until_the_bag_is_empty_even_across_a_restart(write_tips: Cal
     assert len(before) == 4
     assert len(set(ids[:7])) == 7 and len(set(ids[7:14])) == 7
     assert ids[6] != ids[7], "a new round does not open with the tip that closed the last one"
+
+
+def test_a_new_round_opens_with_tips_from_early_in_the_last_and_the_order_still_changes() -> None:
+    """The third of a bag shown last never opens the next round (no tip back within a third of a bag), and over
+    many rounds every tip gets to open one: the rounds do not settle into fixed halves."""
+    tips = tuple(Tip(f"t{i}", "c", "T", f"Tip {i}.", Source("s", "S")) for i in range(10))
+    category = Category("c", "T", Schedule(frozenset(range(7)), timedelta(0), at_s=(36000,)), tips)
+    rotation = Rotation(seed=4)
+    drawn = [rotation.draw(category).id for _ in range(10 * 30)]
+    rounds = [drawn[i : i + 10] for i in range(0, len(drawn), 10)]
+    for before, after in pairwise(rounds):
+        assert not set(before[-3:]) & set(after[:3])
+    assert {round_[0] for round_ in rounds} == {tip.id for tip in tips}
 
 
 def test_editing_tips_keeps_the_bag(write_tips: Callable[[str], Path]) -> None:

@@ -47,13 +47,18 @@ class Rotation:
 
     def _refill(self, name: str, bag: Bag, ids: list[str]) -> None:
         bag.rounds += 1
+        rng = self._rng(name, bag.rounds, "round")
         order = list(ids)
-        self._rng(name, bag.rounds, "round").shuffle(order)
-        # The tips that closed the last round (its second half, at least the last one) go to the end of the new
-        # one, so that no tip comes back a day or two after it was shown.
-        recent = set(bag.shown[-max(1, len(order) // 2) :]) if len(order) > 1 else set()
-        bag.remaining = [i for i in order if i not in recent] + [i for i in order if i in recent]
-        bag.shown = []
+        rng.shuffle(order)
+        # The new round opens with tips that did not close the last one (a third of the bag each), so no tip
+        # comes back a day or two after it was shown; the rest follow in a shuffled order. A third, not a half:
+        # with halves, the same tips would open every round.
+        k = max(1, len(order) // 3) if len(order) > 1 else 0
+        recent = set(bag.shown[-k:]) if k else set()
+        head = [i for i in order if i not in recent][:k]
+        tail = [i for i in order if i not in head]
+        rng.shuffle(tail)
+        bag.remaining, bag.shown = head + tail, []
 
     def _rng(self, name: str, rounds: int, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:{name}:{rounds}:{purpose}")
