@@ -8,7 +8,6 @@ Run from a checkout with the package installed (see the README):
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import platform
 import shutil
@@ -260,10 +259,11 @@ def clock_steps(repeats: int) -> list[Figure]:
     re-planning, as its log says; needs root and libfaketime."""
     from datetime import datetime, timedelta, timezone
 
-    from tests.fakeclock import LIBRARY_PATTERNS, FakeWallClock
+    from tests.fakeclock import FakeWallClock, usable_faketime
 
-    if os.getuid() != 0 or not any(glob.glob(pattern) for pattern in LIBRARY_PATTERNS):
-        print("  (left out: needs root and libfaketime, Debian package faketime)")
+    library, why_not = usable_faketime()
+    if library is None:
+        print(f"  (left out: {why_not})")
         return []
     with tempfile.TemporaryDirectory() as root:
         clock = FakeWallClock(Path(root), datetime.now(timezone.utc))

@@ -19,12 +19,22 @@ from .conftest import require
 LIBRARY_PATTERNS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
 
 
+def usable_faketime() -> tuple[str | None, str]:
+    """The libfaketime library when a faked clock can be used here, else None and why not."""
+    found = [path for pattern in LIBRARY_PATTERNS for path in glob.glob(pattern)]
+    if not found:
+        return None, "clock test needs libfaketime (Debian: apt-get install faketime)"
+    if not hasattr(os, "getuid") or os.getuid() != 0:
+        return None, "clock test needs root, so the kernel announces each jump"
+    return found[0], ""
+
+
 def faketime_library() -> str:
     """The libfaketime library; skips (or fails, where CI demands every test) when it cannot be used."""
-    found = [path for pattern in LIBRARY_PATTERNS for path in glob.glob(pattern)]
-    require(bool(found), "clock test needs libfaketime (Debian: apt-get install faketime)")
-    require(hasattr(os, "getuid") and os.getuid() == 0, "clock test needs root, so the kernel announces each jump")
-    return found[0]
+    library, why_not = usable_faketime()
+    require(library is not None, why_not)
+    assert library is not None
+    return library
 
 
 class FakeWallClock:

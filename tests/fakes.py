@@ -155,6 +155,7 @@ def build_service(
     seed: int = 7,
     first_run: bool = False,
     absent: str | None = None,
+    desktop_down: bool = False,
 ) -> Harness:
     """A started service on `bank_text`, its clock at `start`, its state in `tmp_path` (where an earlier one
     saved its state, this one carries on from it, as after a restart)."""
@@ -167,6 +168,7 @@ def build_service(
     holder: list[Harness] = []
     presence = FakePresence(absent)
     desktop = RecordingNotifier(clock=lambda: holder[0].now)
+    desktop.down = desktop_down
     notifier = FallbackNotifier(desktop, RecordingNotifier())
     state_file = StateFile(tmp_path / "state" / "state.json")
     parts = Parts(

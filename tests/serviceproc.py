@@ -6,7 +6,6 @@ A process that outlives its timeout is killed, so one failure never leaves a str
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dmer_tips.paths import AppPaths
+from dmer_tips.schedule.state import ServiceState, StateFile
 from dmer_tips.service.control import NotRunning, request
 
 PROCESS_TIMEOUT_S = 60.0
@@ -66,14 +66,13 @@ def finish(process: subprocess.Popen[str], timeout_s: float = PROCESS_TIMEOUT_S)
         raise AssertionError(f"the process outlived {timeout_s}s and was killed; its output:\n{out}\n{err}") from None
 
 
-def _welcomed_before(state_file: Path) -> None:
-    """Saved state, as after an earlier run, where there is none yet (private, as the service makes it)."""
-    if state_file.exists():
+def _welcomed_before(path: Path) -> None:
+    """Saved state, as after an earlier run, where there is none yet."""
+    if path.exists():
         return
-    state_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(state_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"version": 2, "seed": 7, "welcomed": True}, out)
+    state = ServiceState.fresh(7)
+    state.welcomed = True
+    StateFile(path).save(state)
 
 
 class ServiceProcess:

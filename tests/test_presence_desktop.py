@@ -29,6 +29,7 @@ class FakeBus:
     names: list[str] = field(default_factory=list)
     subscriptions: list[tuple[Signals, Callable[[deque[Any]], None]]] = field(default_factory=list)
     hangs: bool = False
+    started_services: bool = False  # whether any call let the bus start a service to answer it
 
     def connect(self) -> None:
         pass
@@ -42,7 +43,10 @@ class FakeBus:
     def bus_call(self, method: str, signature: str = "", arguments: tuple[Any, ...] = ()) -> tuple[Any, ...]:
         return (self.names,)
 
-    def call(self, destination: str, path: str, interface: str, method: str, *rest: Any, **_: Any) -> tuple[Any, ...]:
+    def call(
+        self, destination: str, path: str, interface: str, method: str, *rest: Any, start_service: bool = True
+    ) -> tuple[Any, ...]:
+        self.started_services = self.started_services or start_service
         if self.hangs:
             raise NoAnswer(f"{destination} did not answer within 2s")
         arguments = rest[1] if len(rest) > 1 else ()
@@ -78,6 +82,7 @@ def test_a_locked_screensaver_is_asked_without_starting_one() -> None:
     bus = FakeBus({("org.gnome.ScreenSaver", "GetActive"): (True,)}, names=["org.gnome.ScreenSaver"])
     assert presence(bus)[0].absence(ALL) == LOCKED
     assert presence(bus)[0].absence(WaitWhile(screen_locked=False)) is None
+    assert not bus.started_services
 
 
 def test_away_after_the_threshold_and_a_watch_for_the_return() -> None:
@@ -97,14 +102,17 @@ def test_away_after_the_threshold_and_a_watch_for_the_return() -> None:
 @pytest.mark.parametrize(
     ("server", "answers"),
     [
-        (Server("dunst"), {("org.freedesktop.DBus.Properties", "Get"): (("b", True),)}),
+        (
+            Server("dunst"),
+            {("org.freedesktop.Notifications ('org.dunstproject.cmd0', 'paused')", "Get"): (("b", True),)},
+        ),
         (
             Server("Xfce Notify Daemon", "Xfce"),
             {("org.xfce.Xfconf", "GetProperty"): (("b", True),)},
         ),
         (
             Server("Plasma", "KDE", frozenset({"inhibitions"})),
-            {("org.freedesktop.DBus.Properties", "Get"): (("b", True),)},
+            {("org.freedesktop.Notifications ('org.freedesktop.Notifications', 'Inhibited')", "Get"): (("b", True),)},
         ),
     ],
     ids=["dunst", "xfce", "kde"],
@@ -174,3 +182,16 @@ def test_a_malformed_signal_is_dropped_and_the_bus_goes_on() -> None:
     bus._subscriptions[0].queue.append(("fine",))
     bus._drain()
     assert heard == ["fine"]
+
+
+def test_only_our_logind_session_is_heard_and_only_once() -> None:
+    """Once logind names our session, its property changes are subscribed to on its own path, once."""
+    system = FakeBus()
+    system.answers[("org.freedesktop.DBus.Properties", "GetAll")] = ({"Id": ("s", "c2"), "LockedHint": ("b", False)},)
+    system.answers[("org.freedesktop.login1", "GetSession")] = ("/org/freedesktop/login1/session/c2",)
+    checks, changes = presence(FakeBus(), system=system)
+    for _ in range(3):
+        assert checks.absence(ALL) is None
+    assert [s.path for s, _ in system.subscriptions] == ["/org/freedesktop/login1/session/c2"]
+    system.signal("PropertiesChanged", "org.freedesktop.login1.Session", {"LockedHint": ("b", True)}, [])
+    assert changes == [1]

@@ -570,3 +570,13 @@ def test_the_welcome_comes_once_on_the_first_run(tmp_path: Path) -> None:
     (older / "state.json").write_text('{"version": 2, "seed": 3}')
     (older / "state.json").chmod(0o600)
     assert build_service(tmp_path / "older", AT_BANK, START, first_run=True).desktop.shown == []
+
+
+def test_a_welcome_only_printed_to_a_log_comes_again(tmp_path: Path) -> None:
+    """Started at login before the desktop was up, the service could only print the welcome into its log:
+    it comes again on the next start, and once it reached the desktop, never again."""
+    unseen = build_service(tmp_path, AT_BANK, START, first_run=True, desktop_down=True)
+    assert unseen.desktop.shown == []
+    seen = build_service(tmp_path, AT_BANK, START + timedelta(minutes=5))
+    assert [n.title for n in seen.desktop.shown] == [WELCOME_TITLE]
+    assert build_service(tmp_path, AT_BANK, START + timedelta(minutes=10)).desktop.shown == []

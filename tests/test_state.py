@@ -36,6 +36,11 @@ def test_state_round_trips_with_private_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+def test_no_state_file_means_a_first_run(tmp_path: Path) -> None:
+    """Without saved progress the person is new, and the welcome is still to come."""
+    assert StateFile(tmp_path / "state.json").load().welcomed is False
+
+
 def test_damaged_state_is_kept_aside_and_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A half-written or hand-damaged state file starts fresh, keeps the old copy as .bad, and logs why; the
     person is not greeted as new."""

@@ -37,7 +37,8 @@ def bank_summary(bank: TipBank) -> str:
         f"{quiet}; at least {format_duration(settings.min_gap)} apart; at most {settings.daily_max} a day; "
         f"a missed reminder is still sent up to {format_duration(settings.grace)} late; {shown};"
         f" Later brings a tip back after {format_duration(settings.snooze)}.",
-        _waiting(settings.wait_while, bool(bank.rhythms)) + (" Discreet titles." if settings.discreet else ""),
+        _waiting(settings.wait_while, has_rhythms=bool(bank.rhythms))
+        + (" Discreet titles." if settings.discreet else ""),
     ]
     width = max((len(c.name) for c in bank.categories), default=0)
     for category in bank.categories:
@@ -51,7 +52,7 @@ def bank_summary(bank: TipBank) -> str:
     return "\n".join(lines)
 
 
-def _waiting(wait: WaitWhile, heads_ups: bool) -> str:
+def _waiting(wait: WaitWhile, has_rhythms: bool) -> str:
     """When a due reminder waits for the person, in words (and whether heads-ups do, where there are any)."""
     reasons = [
         *(["the screen is locked"] if wait.screen_locked else []),
@@ -61,7 +62,7 @@ def _waiting(wait: WaitWhile, heads_ups: bool) -> str:
     if not reasons:
         return "Reminders never wait (wait_while: no)."
     listed = ", ".join(reasons[:-1]) + (" or " if len(reasons) > 1 else "") + reasons[-1]
-    if not heads_ups:
+    if not has_rhythms:
         return f"A reminder waits while {listed}."
     return f"A reminder waits while {listed}" + ("; heads-ups too." if wait.heads_ups else "; heads-ups do not.")
 

@@ -19,7 +19,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a title, a name or a source is one line
 
 
-_YES_NO_WORDS = {"yes", "no", "true", "false", "on", "off"}
+YES_NO_WORDS = {"yes", "no", "true", "false", "on", "off"}
 
 
 class Checker:
@@ -128,7 +128,7 @@ class Checker:
         if isinstance(node, Scalar) and node.tag == BOOL:
             return node.text.strip().lower() in ("true", "yes", "on", "y")
         word = node.text.strip() if isinstance(node, Scalar) else ""
-        if word.lower() in _YES_NO_WORDS:  # quoted, so YAML read it as text
+        if word.lower() in YES_NO_WORDS:  # quoted, so YAML read it as text
             self.problem(
                 node, f'"{field}" is "{word}" in quotes, which is text', f"write it without quotes: {field}: {word}"
             )

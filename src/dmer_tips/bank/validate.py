@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from dmer_tips.bank import fields
-from dmer_tips.bank.checker import Checker, did_you_mean_or
+from dmer_tips.bank.checker import YES_NO_WORDS, Checker, did_you_mean_or
 from dmer_tips.bank.companion_rules import rhythms, sessions
 from dmer_tips.bank.fields import DEFAULT_QUIET_HOURS
 from dmer_tips.bank.model import (
@@ -143,7 +143,7 @@ def _settings(node: Node, checker: Checker) -> Settings | None:
 
 def _wait_while(node: Node, checker: Checker) -> WaitWhile | None:
     """`wait_while: no` never waits; otherwise each signal on or off, and how long without input is away."""
-    if isinstance(node, Scalar) and (node.tag == BOOL or node.text.strip().lower() in ("yes", "no")):
+    if isinstance(node, Scalar) and (node.tag == BOOL or node.text.strip().lower() in YES_NO_WORDS):
         on = checker.yes_no(node, "wait_while")
         if on is None:
             return None

@@ -129,15 +129,16 @@ class DesktopPresence:
                 _LOGIN1, _AUTO_SESSION, _PROPERTIES, "GetAll", "s", (_LOGIN1_SESSION,), start_service=False
             )
             hints = {name: _value(value) for name, value in properties.items()}
-            self._hear_session(self.system, hints.get("Id"))
+            self._hear_session(hints.get("Id"))
         except BusError as error:
             log.debug("cannot ask logind about the session: %s", error)
             return {}
         return hints
 
-    def _hear_session(self, system: Bus, session_id: object) -> None:
+    def _hear_session(self, session_id: object) -> None:
         """Once: hear our session's property changes (only ours: other people's sessions must not wake us)."""
-        if self._session_path is not None or not isinstance(session_id, str):
+        system = self.system
+        if system is None or self._session_path is not None or not isinstance(session_id, str):
             return
         try:
             (path,) = system.call(

@@ -12,7 +12,7 @@ from dmer_tips.errors import DmerTipsError
 APP_NAME = "D-MER Tips"
 DESKTOP_ENTRY = "dmer-tips"  # our notifications name the application entry dmer-tips.desktop
 DEFAULT_SHOW_FOR_S = 20.0
-Kind = Literal["tip", "companion", "heads-up", "problem", "notice"]
+Kind = Literal["tip", "companion", "heads-up", "problem", "notice", "welcome"]
 DEFAULT_ACTION = "default"  # the spec's key for a click on the notification itself
 DISCREET_TITLES: dict[Kind, str] = {
     "tip": "A gentle reminder",
@@ -20,6 +20,7 @@ DISCREET_TITLES: dict[Kind, str] = {
     "heads-up": "Coming up soon",
     "problem": "Your reminders file needs a look",
     "notice": "Reminders",
+    "welcome": "Welcome",
 }
 
 

@@ -75,6 +75,7 @@ class Parts:
     rng: random.Random = field(default_factory=random.Random)
     user_copy: Path | None = None  # when running on the bundled tips: the user's copy, to switch to once it appears
     presence: Presence = field(default_factory=AlwaysThere)
+    at_a_terminal: bool = False  # `say` and printed notifications reach a person at a terminal
 
 
 class Service:
@@ -126,8 +127,9 @@ class Service:
         """The first time the service runs: what this is, that it is not medical advice, where urgent help is."""
         state = self.reminders.state
         if not state.welcomed:
-            self._show(Notification(WELCOME_TITLE, WELCOME_TEXT, "notice", None, (CLOSE,)))
-            state.welcomed = True
+            self._show(Notification(WELCOME_TITLE, WELCOME_TEXT, "welcome", None, (CLOSE,)))
+            # Printed into a log by a service started at login before the desktop was up, it was not seen.
+            state.welcomed = self.parts.notifier.on_desktop or self.parts.at_a_terminal
             self.save()
 
     # --- messages --------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ class Service:
             why = self._absence()
             if why is None:
                 self._send(due)  # the newest: an older held reminder is let go
-                self.feeds.back()
+                self._heads_ups_back()
             else:
                 self.reminders.hold(due, why)
                 self.save()
@@ -214,10 +216,14 @@ class Service:
         if due is not None:
             log.info("you are back: sending the reminder held for you")
             self._send(due)
+        self._heads_ups_back()
+        self._arm()
+
+    def _heads_ups_back(self) -> None:
+        """The person is here: heads-ups held for them go out, and nothing is held any more."""
         self.feeds.back()
         self.reminders.state.held_why = ""
         self.save()
-        self._arm()
 
     def _follow_the_zone(self) -> None:
         if self.reminders.follow_zone(self.parts.local_zone()):

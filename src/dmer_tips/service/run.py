@@ -62,6 +62,13 @@ def _name_ourselves_to_the_desktop(paths: AppPaths, notifier: FallbackNotifier, 
         log.warning("could not add the application entry: %s", error)
 
 
+def _is_a_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (ValueError, OSError):  # closed, or not a real file
+        return False
+
+
 def run_service(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO = sys.stdout) -> int:
     """Send reminders until stopped; the tip file must be valid to start, and only one service may run."""
     lock = InstanceLock(paths.lock_file)
@@ -113,6 +120,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
         Journal(paths.journal_file),
         user_copy=user_copy,
         presence=presence,
+        at_a_terminal=_is_a_terminal(out),
     )
     service = Service(parts, reminders, ReloadResult.loaded(bank, data, now))
     control = ControlServer(paths, loop, loop.post)
