@@ -11,6 +11,15 @@ from pathlib import Path
 
 import pytest
 
+# For a test that wants each reminder when it is due: any hour, a second apart, no daily limit.
+ANY_TIME = """\
+settings:
+  quiet_hours: none
+  min_gap: 1s
+  daily_max: 1000
+sources:
+  art: "An article"
+"""
 MINIMAL_BANK = """\
 sources:
   art: "An article"

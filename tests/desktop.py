@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape
 
+import pytest
+
 from .conftest import require
 
 Server = Literal["dunst", "xfce", "gnome"]
@@ -41,6 +43,8 @@ SCREEN = (1280, 800)
 START_TIMEOUT_S: dict[Server, float] = {"dunst": 30.0, "xfce": 30.0, "gnome": 90.0}
 CALL_TIMEOUT_S = 10.0
 # What each server needs activatable on the private session bus (copied from the machine's service folders).
+# GNOME Shell as a parameter of a test that runs on several servers: it carries the `gnome` mark.
+GNOME = pytest.param("gnome", marks=pytest.mark.gnome)
 ACTIVATABLE: dict[Server, tuple[str, ...]] = {
     "dunst": (),
     "xfce": ("org.xfce.Xfconf",),  # xfce4-notifyd's settings

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from .conftest import ANY_TIME
 from .desktop import Desktop, running_desktop
 from .fakeclock import FakeWallClock
 from .serviceproc import ServiceProcess, cli, wait_until
@@ -22,14 +23,9 @@ from .serviceproc import ServiceProcess, cli, wait_until
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 BERLIN = ZoneInfo("Europe/Berlin")
 
-BANK = """\
-settings:
-  quiet_hours: none
-  min_gap: 1s
-  daily_max: 1000
-  snooze: 3s
-sources:
-  art: "An article"
+BANK = (
+    ANY_TIME.replace("  daily_max: 1000\n", "  daily_max: 1000\n  snooze: 3s\n")
+    + """\
 categories:
   water:
     title: Water
@@ -48,6 +44,7 @@ sessions:
     steps:
       - {after: 0s, title: "Flanges on", text: "Shoulders down, slow breath out.", source: art}
 """
+)
 FEEDS_AT_TEN = 'rhythm:\n  feeds:\n    schedule:\n      at: "10:00"\n'
 NINE_FIFTY_FIVE = datetime(2026, 3, 2, 9, 54, 57, tzinfo=BERLIN)
 

@@ -17,23 +17,19 @@ import pytest
 
 from dmer_tips.paths import AppPaths
 
-from .desktop import SCREEN, Desktop, running_desktop
+from .conftest import ANY_TIME
+from .desktop import GNOME, SCREEN, Desktop, running_desktop
 from .screenshot import Box, screenshot, wait_for_change, wait_until_still
 from .serviceproc import ServiceProcess, cli, wait_until
 from .test_service_e2e import FAST_TIPS
 
-GNOME = pytest.param("gnome", marks=pytest.mark.gnome)
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 SCREENSHOTS_TO = "DMER_TIPS_SCREENSHOTS"  # a folder: keep each server's picture of a tip (for the README)
 GNOME_TOP_BAR_PX = 32
 
-ONE_TIP = """\
-settings:
-  quiet_hours: none
-  min_gap: 1s
-  daily_max: 1000
-sources:
-  art: "An article"
+ONE_TIP = (
+    ANY_TIME
+    + """\
 categories:
   calm:
     title: "Through the wave"
@@ -44,6 +40,7 @@ categories:
         text: "Name it: this is D-MER, a reflex, and it passes. Breathe out slowly."
         source: art
 """
+)
 
 
 @pytest.fixture(scope="module", params=["dunst", "xfce", GNOME])

@@ -12,20 +12,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .desktop import Desktop, running_desktop
+from .conftest import ANY_TIME
+from .desktop import GNOME, Desktop, running_desktop
 from .fakeclock import FakeWallClock
 from .serviceproc import ServiceProcess, wait_until
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
-GNOME = pytest.param("gnome", marks=pytest.mark.gnome)
 BERLIN = ZoneInfo("Europe/Berlin")
-BANK = """\
-settings:
-  quiet_hours: none
-  min_gap: 1s
-  daily_max: 1000
-sources:
-  art: "An article"
+BANK = (
+    ANY_TIME
+    + """\
 categories:
   water:
     title: Water
@@ -34,6 +30,7 @@ categories:
     tips:
       - {id: sip, text: "A sip of water now.", source: art}
 """
+)
 JUST_BEFORE_TEN = datetime(2026, 3, 2, 9, 59, 57, tzinfo=BERLIN)
 
 

@@ -16,16 +16,13 @@ import pytest
 
 from dmer_tips.views import WELCOME_TITLE
 
+from .conftest import ANY_TIME
 from .desktop import running_desktop
 from .serviceproc import finish
 
-FAST_TIPS = """\
-settings:
-  quiet_hours: none
-  min_gap: 1s
-  daily_max: 1000
-sources:
-  art: "An article"
+FAST_TIPS = (
+    ANY_TIME
+    + """\
 categories:
   fast:
     title: "Fast & <gentle>"
@@ -39,6 +36,7 @@ categories:
         text: "-starts with a dash"
         source: art
 """
+)
 
 
 def start_service(tips: Path, env: dict[str, str]) -> subprocess.Popen[str]:
