@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -62,6 +63,20 @@ def service(desktop: Desktop, write_tips: Callable[..., Path]) -> Iterator[Servi
     desktop.close_all()
 
 
+@contextmanager
+def heads_up_on_screen(
+    desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path
+) -> Iterator[tuple[ServiceProcess, FakeWallClock, int]]:
+    """A service whose clock stands just before 09:55, until the heads-up for its 10:00 feed is on screen:
+    the service, its clock, and how many notifications the desktop had before."""
+    clock = FakeWallClock(tmp_path, NINE_FIFTY_FIVE)
+    before = len(desktop.shown())
+    with ServiceProcess(write_tips(BANK + FEEDS_AT_TEN), env=clock_env(desktop, clock)) as service:
+        wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
+        desktop.wait_for_replies(len(desktop.shown()))
+        yield service, clock, before
+
+
 def titles_since(desktop: Desktop, count: int) -> list[str]:
     return [title for title, _ in desktop.shown()[count:]]
 
@@ -113,11 +128,7 @@ def test_a_heads_up_before_a_feed_starts_the_companion_with_one_click(
     desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path
 ) -> None:
     """Five minutes before a 10:00 feed the heads-up comes; a click on it starts the companion at once."""
-    clock = FakeWallClock(tmp_path, NINE_FIFTY_FIVE)
-    before = len(desktop.shown())
-    with ServiceProcess(write_tips(BANK + FEEDS_AT_TEN), env=clock_env(desktop, clock)) as service:
-        wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
-        desktop.wait_for_replies(len(desktop.shown()))
+    with heads_up_on_screen(desktop, write_tips, tmp_path) as (service, _clock, before):
         desktop.click()
         wait_until(lambda: "Breathe" in titles_since(desktop, before), what="the companion")
         assert service.status()["session"] is not None
@@ -128,11 +139,7 @@ def test_snooze_on_a_heads_up_brings_it_back_ten_minutes_later(
     desktop: Desktop, write_tips: Callable[..., Path], tmp_path: Path
 ) -> None:
     """Snooze 10 min at 09:55: `status` says 10:05, and at 10:05 the heads-up is back, saying it is time."""
-    clock = FakeWallClock(tmp_path, NINE_FIFTY_FIVE)
-    before = len(desktop.shown())
-    with ServiceProcess(write_tips(BANK + FEEDS_AT_TEN), env=clock_env(desktop, clock)) as service:
-        wait_until(lambda: "Coming up: feeds at 10:00" in titles_since(desktop, before), what="the heads-up")
-        desktop.wait_for_replies(len(desktop.shown()))
+    with heads_up_on_screen(desktop, write_tips, tmp_path) as (service, clock, before):
         desktop.press("Snooze 10 min")
         wait_until(
             lambda: service.status()["heads_up"]["feeds"]["heads_up"].startswith("2026-03-02T10:05"), what="the snooze"
