@@ -170,9 +170,9 @@ def history_chart(days: list[Day]) -> str:
         calm = f"   {d.calm} without" if d.calm else ""
         lines.append(f"{d.day:%a %Y-%m-%d}  {bar:<21} {d.episodes:>2}   {dots}{calm}".rstrip())
     total, calm_total = sum(d.episodes for d in days), sum(d.calm for d in days)
-    summary = f"{total} episode{'s' if total != 1 else ''} logged"
+    summary = f"{counted(total, 'episode')} logged"
     if calm_total:
-        summary += f", and {calm_total} feed{'s' if calm_total != 1 else ''} without D-MER"
+        summary += f", and {counted(calm_total, 'feed')} without D-MER"
     rated = [d.average for d in days if d.average is not None]
     if rated:
         half = len(days) // 2

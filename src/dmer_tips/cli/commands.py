@@ -389,9 +389,9 @@ def _reminders(given: str | None, seed: int | None, now: datetime) -> Reminders:
 
 
 def _local_zone() -> tzinfo:
-    import tzlocal
+    from dmer_tips.service.clock import local_zone
 
-    return tzlocal.get_localzone()
+    return local_zone()
 
 
 def _now() -> datetime:

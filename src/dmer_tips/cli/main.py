@@ -55,7 +55,7 @@ def _run(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)  # --version and --help end here, before anything heavy loads
     from dmer_tips.cli import commands
     from dmer_tips.errors import DmerTipsError, TipBankError
-    from dmer_tips.terminal import show
+    from dmer_tips.terminal import counted, show
 
     if args.command not in ONLY_ASK_THE_SERVICE:
         import logging
@@ -67,7 +67,7 @@ def _run(argv: Sequence[str]) -> int:
         return handler(args)
     except TipBankError as error:
         count = len(error.problems)
-        show(f"{error}\nError: the tip file has {count} problem{'s' if count != 1 else ''}, listed above.", sys.stderr)
+        show(f"{error}\nError: the tip file has {counted(count, 'problem')}, listed above.", sys.stderr)
         return EXIT_ERROR
     except DmerTipsError as error:
         show(f"Error: {error}", sys.stderr)

@@ -53,26 +53,31 @@ class Reminders:
         pause = self.state.pause
         return pause if pause is not None and pause.active(now) else None
 
+    def _floor(self, now: datetime) -> datetime | None:
+        """From when reminders may go out: now, or the end of a pause; None while paused until resumed."""
+        pause = self.pause(now)
+        if pause is None:
+            return now
+        return pause.until
+
     def next_due(self, now: datetime, bounds: Bounds | None = None) -> Due | None:
         """The earliest reminder to send (a tip asked for later, or a scheduled one); on a tie the one waiting
         longest goes first; while paused, after the pause. `bounds` speeds up a run of calls (see Bounds)."""
-        pause = self.pause(now)
-        scheduled = (
-            None
-            if pause is not None and pause.until is None
-            else self.planner.earliest(self.state.plan, pause.until if pause and pause.until else now, bounds)
-        )
-        candidates = ([scheduled] if scheduled else []) + self.snoozed_due(now)
+        floor = self._floor(now)
+        if floor is None:
+            return None
+        scheduled = self.planner.earliest(self.state.plan, floor, bounds)
+        candidates = ([scheduled] if scheduled else []) + self._snoozed_due(now, floor)
         return min(candidates, key=lambda due: (due.at, due.slot), default=None)
 
     def snoozed_due(self, now: datetime) -> list[Due]:
         """The tips asked for later, each at the first moment the rules allow after `at` and any pause (none
         while paused until resumed); one whose moment passed more than `grace` ago (the laptop slept) is left
         out, and let go by `forget_missed`."""
-        pause = self.pause(now)
-        if pause is not None and pause.until is None:
-            return []
-        floor = pause.until if pause and pause.until else now
+        floor = self._floor(now)
+        return [] if floor is None else self._snoozed_due(now, floor)
+
+    def _snoozed_due(self, now: datetime, floor: datetime) -> list[Due]:
         plan, grace = self.state.plan, self.bank.settings.grace
         dues = (
             Due(s.category, s.at, self.planner.first_allowed(plan, max(s.at, floor)), s.tip_id)
@@ -82,10 +87,10 @@ class Reminders:
 
     def forget_missed(self, now: datetime) -> None:
         """Let go of tips asked for later whose time passed unseen (see `snoozed_due`)."""
-        pause = self.pause(now)
-        if pause is not None and pause.until is None:
+        floor = self._floor(now)
+        if floor is None:
             return  # nothing is due while paused until resumed, and nothing is missed either
-        due = {(d.category, d.tip_id) for d in self.snoozed_due(now)}
+        due = {(d.category, d.tip_id) for d in self._snoozed_due(now, floor)}
         self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) in due]
 
     def snooze(self, tip: Tip, until: datetime) -> bool:
@@ -93,10 +98,12 @@ class Reminders:
         False when the tip is no longer in the bank (its notification outlived an edit)."""
         if not self.bank.has_tip(tip.category, tip.id):
             return False
-        self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (tip.category, tip.id)] + [
-            Snoozed(tip.category, tip.id, until)
-        ]
+        self._drop_snoozed(tip.category, tip.id)
+        self.state.snoozed.append(Snoozed(tip.category, tip.id, until))
         return True
+
+    def _drop_snoozed(self, category: str, tip_id: str) -> None:
+        self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (category, tip_id)]
 
     def hold(self, due: Due, why: str) -> None:
         """`due` came while the person could not see it: its slot is dealt with but nothing is used up or counted;
@@ -104,7 +111,7 @@ class Reminders:
         if due.tip_id is None:
             self.state.plan.cursors[due.category] = due.slot
         else:
-            self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (due.category, due.tip_id)]
+            self._drop_snoozed(due.category, due.tip_id)
         self.state.held, self.state.held_why = due, why
 
     def still_held(self, now: datetime) -> Due | None:
@@ -128,17 +135,17 @@ class Reminders:
 
     def upcoming(self, now: datetime) -> dict[str, Due | None]:
         """Each category's next reminder; while paused, the first after the pause (none while paused until resumed)."""
-        pause = self.pause(now)
-        if pause is not None and pause.until is None:
+        floor = self._floor(now)
+        if floor is None:
             return dict.fromkeys((c.name for c in self.bank.categories), None)
-        return self.planner.next_per_category(self.state.plan, pause.until if pause and pause.until else now)
+        return self.planner.next_per_category(self.state.plan, floor)
 
     def take(self, due: Due) -> Tip:
         """Mark `due` as sent and return the tip to show for it."""
         self.state.plan.record(due, due.at.astimezone(self.zone).date())
         self.state.held = None  # the person sees this one: an older held reminder would only be a burst
         if due.tip_id is not None:
-            self.state.snoozed = [s for s in self.state.snoozed if (s.category, s.tip_id) != (due.category, due.tip_id)]
+            self._drop_snoozed(due.category, due.tip_id)
             return self.bank.tip(due.category, due.tip_id)
         return self.state.rotation.draw(self.bank.category(due.category))
 

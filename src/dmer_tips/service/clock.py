@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 TOLERANCE = timedelta(seconds=20)  # small NTP steps are not jumps worth re-planning for
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_zone() -> tzinfo:
+    """The local time zone as it is now (tzlocal caches it, and a laptop may have travelled since)."""
+    import tzlocal
+
+    return tzlocal.reload_localzone()
 
 
 class ClockWatch:

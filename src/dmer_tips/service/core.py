@@ -221,8 +221,11 @@ class Service:
 
     def _heads_ups_back(self) -> None:
         """The person is here: heads-ups held for them go out, and nothing is held any more."""
+        state = self.reminders.state
+        if not state.heads_ups_held and not state.held_why:
+            return  # nothing was held: nothing to send or to save
         self.feeds.back()
-        self.reminders.state.held_why = ""
+        state.held_why = ""
         self.save()
 
     def _follow_the_zone(self) -> None:
@@ -383,13 +386,12 @@ class Service:
             },
             "notifications_to": self.parts.notifier.place,
             "session": self.companion.report(),
-            "snoozed": self._snoozed_report(now),
+            "snoozed": self._snoozed_report(now, paused=pause is not None),
             "heads_up": self.feeds.report(),
-            "holding": self._holding_report(),
+            "holding": self._holding_report(now),
         }
 
-    def _holding_report(self) -> HoldingReport | None:
-        now = self.parts.clock()
+    def _holding_report(self, now: datetime) -> HoldingReport | None:
         tip = self.reminders.still_held(now)
         held = ([tip.at] if tip else []) + self.feeds.still_held(now)
         if not held:
@@ -397,14 +399,13 @@ class Service:
         why = self.reminders.state.held_why
         return {"reminders": len(held), "why": why, "since": max(held).astimezone(self.zone).isoformat()}
 
-    def _snoozed_report(self, now: datetime) -> list[SnoozedReport]:
+    def _snoozed_report(self, now: datetime, paused: bool) -> list[SnoozedReport]:
         """Tips put off with Later, and when each comes back (None while paused until resumed)."""
         bank, reminders = self.reminders.bank, self.reminders
         due_at = {(due.category, due.tip_id): due.at for due in reminders.snoozed_due(now)}
         report: list[SnoozedReport] = []
         for snoozed in reminders.state.snoozed:
             at = due_at.get((snoozed.category, snoozed.tip_id))
-            paused = reminders.pause(now) is not None and at is None
             if bank.has_tip(snoozed.category, snoozed.tip_id) and (at is not None or paused):
                 title = bank.tip(snoozed.category, snoozed.tip_id).title
                 report.append({"title": title, "at": at.astimezone(self.zone).isoformat() if at else None})

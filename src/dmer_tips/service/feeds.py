@@ -45,7 +45,7 @@ class Feeds:
         show: Show,
         start_companion: Callable[[str], object],
         companion_running: Callable[[], bool],
-        absent: Callable[[], str | None] = lambda: None,
+        absent: Callable[[], str | None],
     ) -> None:
         self._clock = clock
         self._timers = timers
@@ -80,10 +80,10 @@ class Feeds:
                 self._forget(name)
         for rhythm in self._bank.rhythms:
             self._plan_next(rhythm, now)
-            start = self._state.feed_starts.get(rhythm.name)
+            start = state.feed_starts.get(rhythm.name)
             if start is not None:
                 self._timers.at(_feed_key(rhythm.name), start, FeedTime(rhythm.name, start))
-            again = self._state.heads_ups_again.get(rhythm.name)
+            again = state.heads_ups_again.get(rhythm.name)
             if again is not None:
                 self._timers.at(_again_key(rhythm.name), again.at, HeadsUpAgain(rhythm.name, again.feed))
 

@@ -30,7 +30,7 @@ from dmer_tips.paths import AppPaths, TipsFile
 from dmer_tips.schedule.reminders import Reminders
 from dmer_tips.schedule.state import StateFile
 from dmer_tips.service.alarm import ClockSetAlarm
-from dmer_tips.service.clock import ClockWatch, utc_now
+from dmer_tips.service.clock import ClockWatch, local_zone, utc_now
 from dmer_tips.service.control_server import ControlServer
 from dmer_tips.service.core import Parts, Service
 from dmer_tips.service.instance import InstanceLock
@@ -42,13 +42,6 @@ from dmer_tips.storage import private_dir
 from dmer_tips.terminal import show
 
 log = logging.getLogger(__name__)
-
-
-def _current_zone() -> tzinfo:
-    """The local time zone as it is now (tzlocal caches it, and a laptop may have travelled since)."""
-    import tzlocal
-
-    return tzlocal.reload_localzone()
 
 
 def _name_ourselves_to_the_desktop(paths: AppPaths, notifier: FallbackNotifier, say: Callable[[str], None]) -> None:
@@ -110,7 +103,7 @@ def _run_locked(tips: TipsFile, paths: AppPaths, zone: tzinfo, out: TextIO) -> i
     user_copy = paths.user_tips_file if tips.follows_user_copy and tips.path != paths.user_tips_file else None
     parts = Parts(
         utc_now,
-        _current_zone,
+        local_zone,
         SchedulerTimers(loop),
         notifier,
         state_file,
